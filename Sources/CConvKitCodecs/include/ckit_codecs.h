@@ -1,0 +1,2 @@
+/* placeholder: the codec shim is written next */
+int ckit_placeholder(void);

@@ -1,0 +1,1 @@
+int ckit_placeholder(void) { return 0; }

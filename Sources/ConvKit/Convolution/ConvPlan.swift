@@ -1,0 +1,97 @@
+import Dispatch
+
+/// Worker threads when a caller does not say: one per core.
+public var defaultThreadCount: Int { max(1, System.activeProcessorCount) }
+
+enum System {
+    static var activeProcessorCount: Int {
+        // sysconf is what ProcessInfo uses on Linux; reading it here keeps ConvKit free of Foundation.
+        #if canImport(Glibc)
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 1
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A band of consecutive rows of a CHW image: the whole image, or a strip
+/// of it plus its halo when an image is streamed.
+struct RowStrip {
+    /// Rows `firstRow..<firstRow+rowCount` of every channel, channel after channel.
+    let base: UnsafeBufferPointer<Float>
+    /// The shape of the whole image (its height is the full height).
+    let shape: Shape
+    let firstRow: Int
+    let rowCount: Int
+
+    /// Row `y` (whole-image coordinates) of channel `c`.
+    @inline(__always)
+    func row(_ c: Int, _ y: Int) -> UnsafePointer<Float> {
+        precondition(y >= firstRow && y < firstRow + rowCount, "row \(y) is outside the strip")
+        return base.baseAddress! + (c * rowCount + (y - firstRow)) * shape.width
+    }
+}
+
+/// A convolution resolved for one input shape: geometry, weights ready for
+/// the kernels (flipped, in grouped order), and where each output goes.
+/// `run` picks the implementation; each computes any band of output rows
+/// from a strip of input rows, so images can later be streamed.
+struct ConvPlan: Sendable {
+    let geometry: ConvGeometry
+    /// (Cout, Cin/groups, kh, kw), in grouped order: output `o` belongs to group `o / (Cout/groups)`.
+    let weights: [Float]
+    let bias: [Float]?
+    /// Channel of the result that grouped output `o` is written to.
+    let destination: [Int]
+    let padMode: PadMode
+    let padValue: Float
+    let activation: Activation
+
+    init(_ conv: Convolution, input: Shape) throws(GeometryError) {
+        let g = try conv.geometry(for: input)
+        let k = g.kernel.h * g.kernel.w
+        var weights: [Float]
+        var destination = Array(0..<g.outChannels)
+        switch conv.filters {
+        case let .weights(w, _):
+            weights = (conv.flip ? w.flipped() : w).values
+        case let .perChannel(kernels):
+            // Grouped order puts the K maps of channel c together (o = c*K + k);
+            // the result is kernel-major (k*C + c), as ImageMagick and OpenCV users expect.
+            let c = input.channels, n = kernels.count
+            weights = [Float](repeating: 0, count: c * n * k)
+            for ci in 0..<c {
+                for ki in 0..<n {
+                    let o = ci * n + ki
+                    for i in 0..<k {
+                        weights[o * k + i] = conv.flip ? kernels[ki].values[k - 1 - i] : kernels[ki].values[i]
+                    }
+                    destination[o] = ki * c + ci
+                }
+            }
+        }
+        var bias = conv.bias
+        if let b = bias {
+            // Bias is given per result channel; reorder it to grouped order.
+            bias = destination.map { b[$0] }
+        }
+        self.geometry = g
+        self.weights = weights
+        self.bias = bias
+        self.destination = destination
+        self.padMode = conv.padMode
+        self.padValue = conv.padValue
+        self.activation = conv.activation
+    }
+
+    /// Computes `outputRows` of every output channel from `strip`, which must
+    /// hold the input rows those outputs read (`geometry.rows.inputRange`,
+    /// mapped through the pad mode). `out` holds exactly those output rows.
+    func run(_ strip: RowStrip, outputRows: Range<Int>, into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
+        DirectConv.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads)
+    }
+}

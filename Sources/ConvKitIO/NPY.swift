@@ -1,0 +1,187 @@
+import ConvKit
+import Foundation
+
+/// NumPy `.npy` files: format 1.0, 2.0 and 3.0, C order.
+///
+/// Reads `<f4`, `<f8`, `|u1` and `<u2` (integers scaled to [0, 1] by 255
+/// and 65535), shape (C, H, W) or (H, W) as (1, H, W). Writes `<f4`, (C, H, W),
+/// format 1.0.
+public enum NPY {
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+
+    /// The dtype and shape of an `.npy` header, without reading the data.
+    public struct Header: Equatable, Sendable {
+        public var version: (major: UInt8, minor: UInt8)
+        public var dtype: String
+        public var fortranOrder: Bool
+        public var shape: [Int]
+        /// Offset of the first data byte.
+        public var dataOffset: Int
+
+        public static func == (a: Header, b: Header) -> Bool {
+            a.version == b.version && a.dtype == b.dtype && a.fortranOrder == b.fortranOrder
+                && a.shape == b.shape && a.dataOffset == b.dataOffset
+        }
+
+        /// Bits per stored element.
+        public var bitDepth: Int {
+            switch dtype { case "|u1": 8; case "<u2": 16; case "<f4": 32; case "<f8": 64; default: 0 }
+        }
+    }
+
+    public static func isNPY(_ bytes: some Collection<UInt8>) -> Bool { bytes.starts(with: magic) }
+
+    /// Parses the header of `bytes`; `path` names the file in errors.
+    public static func header(_ bytes: [UInt8], path: String) throws(CodecError) -> Header {
+        func fail(_ m: String, hint: String? = nil) -> CodecError { CodecError(path: path, codec: "NPY", m, hint: hint) }
+        guard bytes.count >= 10, isNPY(bytes) else { throw fail("not a NumPy file (no \\x93NUMPY magic)") }
+        let major = bytes[6], minor = bytes[7]
+        let headerLength: Int, start: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            start = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw fail("header is cut short") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            start = 12
+        default:
+            throw fail("format version \(major).\(minor) is not supported", hint: "convkit reads versions 1.0, 2.0 and 3.0")
+        }
+        guard start + headerLength <= bytes.count else { throw fail("header of \(headerLength) bytes is cut short") }
+        let encoding: String.Encoding = major == 3 ? .utf8 : .isoLatin1
+        guard let text = String(bytes: bytes[start..<(start + headerLength)], encoding: encoding) else {
+            throw fail("header is not text")
+        }
+        guard let descr = value(of: "descr", in: text), let order = value(of: "fortran_order", in: text),
+              let shapeText = value(of: "shape", in: text) else {
+            throw fail("header '\(text.trimmingCharacters(in: .whitespacesAndNewlines))' lacks descr, fortran_order or shape")
+        }
+        let dtype = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
+        guard order == "False" || order == "True" else { throw fail("fortran_order '\(order)' is not True or False") }
+        let inner = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
+        var shape: [Int] = []
+        for part in inner.split(separator: ",") {
+            let t = part.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty { continue }
+            guard let n = Int(t), n >= 0 else { throw fail("shape '\(shapeText)' is not a tuple of sizes") }
+            shape.append(n)
+        }
+        return Header(version: (major, minor), dtype: dtype, fortranOrder: order == "True",
+                      shape: shape, dataOffset: start + headerLength)
+    }
+
+    /// The raw text after `'key':` in a header dict, up to the matching end.
+    private static func value(of key: String, in text: String) -> String? {
+        guard let k = text.range(of: "'\(key)'") ?? text.range(of: "\"\(key)\"") else { return nil }
+        var rest = text[k.upperBound...].drop { $0 == " " }
+        guard rest.first == ":" else { return nil }
+        rest = rest.dropFirst().drop { $0 == " " }
+        if rest.first == "(" {
+            guard let close = rest.firstIndex(of: ")") else { return nil }
+            return String(rest[...close])
+        }
+        let end = rest.firstIndex { $0 == "," || $0 == "}" } ?? rest.endIndex
+        return String(rest[..<end]).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Checks a header against what convkit reads and returns its (C, H, W).
+    public static func tensorShape(of h: Header, path: String) throws(CodecError) -> Shape {
+        func fail(_ m: String, hint: String? = nil) -> CodecError { CodecError(path: path, codec: "NPY", m, hint: hint) }
+        guard ["<f4", "<f8", "|u1", "<u2"].contains(h.dtype) else {
+            throw fail("dtype '\(h.dtype)' is not supported", hint: "convert to <f4, <f8, |u1 or <u2 little-endian")
+        }
+        guard !h.fortranOrder else {
+            throw fail("the array is in Fortran order", hint: "save it with numpy.ascontiguousarray first")
+        }
+        switch h.shape.count {
+        case 2: return Shape(channels: 1, height: h.shape[0], width: h.shape[1])
+        case 3: return Shape(channels: h.shape[0], height: h.shape[1], width: h.shape[2])
+        default:
+            throw fail("shape \(h.shape) has \(h.shape.count) dimensions", hint: "convkit reads (H, W) or (C, H, W)")
+        }
+    }
+
+    /// Decodes a whole `.npy` file held in `bytes` into a tensor.
+    public static func decode(_ bytes: [UInt8], path: String, maxPixels: Int = Int.max) throws(CodecError) -> Tensor {
+        let h = try header(bytes, path: path)
+        let shape = try tensorShape(of: h, path: path)
+        guard shape.height * shape.width <= maxPixels else {
+            throw CodecError(path: path, codec: "NPY", "\(shape.width)x\(shape.height) exceeds the limit of \(maxPixels) pixels",
+                             hint: "raise --max-pixels if the file is trusted")
+        }
+        return Tensor(shape: shape, data: try values(bytes, header: h, path: path))
+    }
+
+    /// Decodes an array of any rank (e.g. 4-D convolution weights) as its
+    /// shape and its values in C order, integers scaled as for images.
+    public static func decodeArray(_ bytes: [UInt8], path: String) throws(CodecError) -> (shape: [Int], values: [Float]) {
+        let h = try header(bytes, path: path)
+        guard ["<f4", "<f8", "|u1", "<u2"].contains(h.dtype) else {
+            throw CodecError(path: path, codec: "NPY", "dtype '\(h.dtype)' is not supported",
+                             hint: "convert to <f4, <f8, |u1 or <u2 little-endian")
+        }
+        guard !h.fortranOrder else {
+            throw CodecError(path: path, codec: "NPY", "the array is in Fortran order",
+                             hint: "save it with numpy.ascontiguousarray first")
+        }
+        return (h.shape, try values(bytes, header: h, path: path))
+    }
+
+    /// The data of a checked header as Float32 values.
+    private static func values(_ bytes: [UInt8], header h: Header, path: String) throws(CodecError) -> [Float] {
+        var count = 1
+        for n in h.shape {
+            let (c, overflow) = count.multipliedReportingOverflow(by: n)
+            guard !overflow else { throw CodecError(path: path, codec: "NPY", "shape \(h.shape) is too large") }
+            count = c
+        }
+        guard count > 0 else { throw CodecError(path: path, codec: "NPY", "the array of shape \(h.shape) is empty") }
+        let size = h.bitDepth / 8
+        let (need, overflow) = count.multipliedReportingOverflow(by: size)
+        guard !overflow, bytes.count - h.dataOffset >= need else {
+            throw CodecError(path: path, codec: "NPY",
+                             "data is cut short: shape \(h.shape) needs \(need) bytes, the file has \(bytes.count - h.dataOffset)",
+                             hint: "the file is truncated")
+        }
+        var out = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            let src = raw.baseAddress! + h.dataOffset
+            out.withUnsafeMutableBufferPointer { dst in
+                switch h.dtype {
+                case "<f4":
+                    for i in 0..<dst.count {
+                        dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    }
+                case "<f8":
+                    for i in 0..<dst.count {
+                        dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                    }
+                case "|u1":
+                    for i in 0..<dst.count { dst[i] = Float(src.load(fromByteOffset: i, as: UInt8.self)) / 255 }
+                default:  // "<u2"
+                    for i in 0..<dst.count {
+                        dst[i] = Float(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) / 65535
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The bytes of a format 1.0 `.npy` file holding `tensor` as `<f4` (C, H, W).
+    public static func encode(_ tensor: Tensor) -> [UInt8] {
+        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(tensor.channels), \(tensor.height), \(tensor.width)), }"
+        // Pad with spaces so that magic + length + header + newline is a multiple of 64.
+        let unpadded = magic.count + 4 + dict.utf8.count + 1
+        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var bytes = magic + [1, 0, UInt8(dict.utf8.count & 0xFF), UInt8(dict.utf8.count >> 8)]
+        bytes += Array(dict.utf8)
+        bytes.reserveCapacity(bytes.count + 4 * tensor.data.count)
+        for v in tensor.data {
+            let b = v.bitPattern.littleEndian
+            bytes += [UInt8(b & 0xFF), UInt8((b >> 8) & 0xFF), UInt8((b >> 16) & 0xFF), UInt8(b >> 24)]
+        }
+        return bytes
+    }
+}
