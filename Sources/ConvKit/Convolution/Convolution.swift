@@ -174,3 +174,16 @@ public struct Convolution: Hashable, Sendable {
         return Tensor(shape: plan.geometry.output, data: out)
     }
 }
+
+extension ConvWeights {
+    /// All-zero weights of the right shape, for describing a layer by its
+    /// sizes alone (`convkit shape --out-channels 32 --kernel-size 3`).
+    public static func zeros(outChannels: Int, inChannels: Int, groups: Int, kernel: Size2) throws(GeometryError) -> ConvWeights {
+        guard groups >= 1, inChannels % groups == 0, outChannels % groups == 0 else {
+            throw GeometryError("groups \(groups) must divide the input channels (\(inChannels)) and the output channels (\(outChannels))")
+        }
+        let cin = inChannels / groups
+        return try ConvWeights(outChannels: outChannels, inChannelsPerGroup: cin, kernel: kernel,
+                               values: [Float](repeating: 0, count: outChannels * cin * kernel.h * kernel.w))
+    }
+}

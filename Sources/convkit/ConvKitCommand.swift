@@ -1,0 +1,34 @@
+import ArgumentParser
+import ConvKit
+import ConvKitIO
+import Foundation
+
+@main
+struct ConvKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convkit",
+        abstract: "See what kernel size, stride, padding and dilation do to an image, and what they cost.",
+        version: convkitVersion,
+        subcommands: [Apply.self, ShapeCommand.self, Info.self]
+    )
+}
+
+/// Runs `body`, printing a ConvKit error as `convkit: error: ...` and exiting 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as any ConvKitError {
+        FileHandle.standardError.write(Data("convkit: error: \(error.description)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("convkit: warning: \(message)\n".utf8))
+}
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
