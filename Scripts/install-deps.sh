@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the C libraries convkit links (libpng, libjpeg-turbo) and pkg-config
+# on Debian/Ubuntu, only if something is missing.
+set -euo pipefail
+needed=(libpng-dev libjpeg-dev pkg-config)
+missing=()
+for p in "${needed[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+fi

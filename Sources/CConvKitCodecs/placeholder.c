@@ -1,1 +1,0 @@
-int ckit_placeholder(void) { return 0; }
