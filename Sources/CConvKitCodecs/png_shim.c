@@ -1,0 +1,251 @@
+/* libpng behind setjmp: see include/ckit_codecs.h for why. */
+#include "ckit_codecs.h"
+#include "shim_common.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdlib.h>
+
+enum { STAGE_NEW, STAGE_BUFFER, STAGE_HEADER, STAGE_DONE, STAGE_FAILED };
+
+struct ckit_png_ctx {
+    png_structp png;
+    png_infop info;
+    int writing;
+    int stage;
+    uint64_t max_pixels;
+    const uint8_t *data;
+    size_t size;
+    size_t pos;
+    ckit_image_header header;
+    /* Encoder output, grown by write_fn. */
+    uint8_t *out;
+    size_t out_size;
+    size_t out_cap;
+    jmp_buf jump;
+    char message[CKIT_MSG_SIZE];
+    char warnings[CKIT_WARN_SIZE];
+};
+
+static void on_error(png_structp png, png_const_charp msg) {
+    ckit_png_ctx *ctx = (ckit_png_ctx *)png_get_error_ptr(png);
+    ckit_set_message(ctx->message, sizeof ctx->message, msg);
+    longjmp(ctx->jump, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp msg) {
+    ckit_png_ctx *ctx = (ckit_png_ctx *)png_get_error_ptr(png);
+    ckit_add_warning(ctx->warnings, sizeof ctx->warnings, msg);
+}
+
+static void read_fn(png_structp png, png_bytep dst, size_t n) {
+    ckit_png_ctx *ctx = (ckit_png_ctx *)png_get_io_ptr(png);
+    if (ctx->size - ctx->pos < n) png_error(png, "Read Error");
+    memcpy(dst, ctx->data + ctx->pos, n);
+    ctx->pos += n;
+}
+
+static void write_fn(png_structp png, png_bytep src, size_t n) {
+    ckit_png_ctx *ctx = (ckit_png_ctx *)png_get_io_ptr(png);
+    if (ctx->out_cap - ctx->out_size < n) {
+        size_t cap = ctx->out_cap ? ctx->out_cap : 4096;
+        while (cap - ctx->out_size < n) {
+            if (cap > SIZE_MAX / 2) png_error(png, "encoded PNG too large");
+            cap *= 2;
+        }
+        uint8_t *grown = realloc(ctx->out, cap);
+        if (!grown) png_error(png, "out of memory");
+        ctx->out = grown;
+        ctx->out_cap = cap;
+    }
+    memcpy(ctx->out + ctx->out_size, src, n);
+    ctx->out_size += n;
+}
+
+static void flush_fn(png_structp png) { (void)png; }
+
+ckit_png_ctx *ckit_png_new(void) {
+    ckit_png_ctx *ctx = calloc(1, sizeof *ctx);
+    if (ctx) ctx->max_pixels = UINT64_MAX;
+    return ctx;
+}
+
+void ckit_png_free(ckit_png_ctx *ctx) {
+    if (!ctx) return;
+    if (ctx->png) {
+        if (ctx->writing) png_destroy_write_struct(&ctx->png, &ctx->info);
+        else png_destroy_read_struct(&ctx->png, &ctx->info, NULL);
+    }
+    free(ctx->out);
+    free(ctx);
+}
+
+int ckit_png_set_max_pixels(ckit_png_ctx *ctx, uint64_t max_pixels) {
+    if (!ctx || ctx->stage != STAGE_NEW) return CKIT_ESTATE;
+    ctx->max_pixels = max_pixels;
+    return CKIT_OK;
+}
+
+int ckit_png_set_buffer(ckit_png_ctx *ctx, const uint8_t *data, size_t size) {
+    if (!ctx || ctx->stage != STAGE_NEW) return CKIT_ESTATE;
+    if (!data && size) return CKIT_EINVAL;
+    ctx->data = data;
+    ctx->size = size;
+    ctx->pos = 0;
+    ctx->stage = STAGE_BUFFER;
+    return CKIT_OK;
+}
+
+static int fail(ckit_png_ctx *ctx, int status, const char *msg) {
+    if (msg) ckit_set_message(ctx->message, sizeof ctx->message, msg);
+    ctx->stage = STAGE_FAILED;
+    return status;
+}
+
+int ckit_png_read_header(ckit_png_ctx *ctx, ckit_image_header *header) {
+    if (!ctx || !header || ctx->stage != STAGE_BUFFER) return CKIT_ESTATE;
+    ctx->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, on_error, on_warning);
+    if (!ctx->png) return fail(ctx, CKIT_ENOMEM, "cannot create the libpng read struct");
+    ctx->info = png_create_info_struct(ctx->png);
+    if (!ctx->info) return fail(ctx, CKIT_ENOMEM, "cannot create the libpng info struct");
+    if (setjmp(ctx->jump)) return fail(ctx, CKIT_ELIBRARY, NULL);
+
+    /* libpng's own per-side limit; the product is checked below. */
+    uint64_t side = ctx->max_pixels < PNG_UINT_31_MAX ? ctx->max_pixels : PNG_UINT_31_MAX;
+    if (side < 1) side = 1;
+    png_set_user_limits(ctx->png, (png_uint_32)side, (png_uint_32)side);
+    png_set_read_fn(ctx->png, ctx, read_fn);
+    png_read_info(ctx->png, ctx->info);
+
+    png_uint_32 w = png_get_image_width(ctx->png, ctx->info);
+    png_uint_32 h = png_get_image_height(ctx->png, ctx->info);
+    if ((uint64_t)w * (uint64_t)h > ctx->max_pixels) {
+        char msg[CKIT_MSG_SIZE];
+        snprintf(msg, sizeof msg, "declared %ux%u exceeds max-pixels %llu", (unsigned)w, (unsigned)h,
+                 (unsigned long long)ctx->max_pixels);
+        return fail(ctx, CKIT_ETOOLARGE, msg);
+    }
+    int color = png_get_color_type(ctx->png, ctx->info);
+    int depth = png_get_bit_depth(ctx->png, ctx->info);
+    if (color == PNG_COLOR_TYPE_PALETTE) {
+        png_set_palette_to_rgb(ctx->png);
+        /* Only palette transparency becomes alpha; gray/RGB colour keys are ignored. */
+        if (png_get_valid(ctx->png, ctx->info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(ctx->png);
+    }
+    if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(ctx->png);
+    if (depth == 16) png_set_swap(ctx->png);
+    png_set_interlace_handling(ctx->png);
+    png_read_update_info(ctx->png, ctx->info);
+
+    ctx->header.width = w;
+    ctx->header.height = h;
+    ctx->header.channels = png_get_channels(ctx->png, ctx->info);
+    ctx->header.sample_bits = png_get_bit_depth(ctx->png, ctx->info);
+    ctx->header.stored_bits = depth;
+    ctx->header.buffer_size = (uint64_t)w * h * (uint64_t)ctx->header.channels * (uint64_t)(ctx->header.sample_bits / 8);
+    size_t rowbytes = png_get_rowbytes(ctx->png, ctx->info);
+    if ((uint64_t)rowbytes * h != ctx->header.buffer_size)
+        return fail(ctx, CKIT_ELIBRARY, "unexpected row size after expansion");
+    *header = ctx->header;
+    ctx->stage = STAGE_HEADER;
+    return CKIT_OK;
+}
+
+int ckit_png_decode(ckit_png_ctx *ctx, void *out, size_t size) {
+    if (!ctx || ctx->stage != STAGE_HEADER) return CKIT_ESTATE;
+    if (!out || size < ctx->header.buffer_size) return CKIT_EINVAL;
+    size_t h = ctx->header.height;
+    size_t rowbytes = (size_t)(ctx->header.buffer_size / h);
+    png_bytep *volatile rows = malloc(h * sizeof(png_bytep));
+    if (!rows) return fail(ctx, CKIT_ENOMEM, "out of memory for row pointers");
+    if (setjmp(ctx->jump)) {
+        free(rows);
+        return fail(ctx, CKIT_ELIBRARY, NULL);
+    }
+    for (size_t y = 0; y < h; y++) rows[y] = (png_bytep)out + y * rowbytes;
+    png_read_image(ctx->png, rows);
+    /* A truncated file may decode every row and fail only here. Chunks after
+     * IDAT (such as a late eXIf) land in the same info struct. */
+    png_read_end(ctx->png, ctx->info);
+    free(rows);
+    ctx->stage = STAGE_DONE;
+    return CKIT_OK;
+}
+
+int ckit_png_exif(ckit_png_ctx *ctx, const uint8_t **data, size_t *size) {
+    if (!ctx || !data || !size) return CKIT_EINVAL;
+    *data = NULL;
+    *size = 0;
+    if (!ctx->png || !ctx->info || ctx->writing) return CKIT_ESTATE;
+#ifdef PNG_eXIf_SUPPORTED
+    png_bytep exif = NULL;
+    png_uint_32 n = 0;
+    if (png_get_eXIf_1(ctx->png, ctx->info, &n, &exif) & PNG_INFO_eXIf) {
+        if (exif && n > 0) {
+            *data = exif;
+            *size = n;
+        }
+    }
+#endif
+    return CKIT_OK;
+}
+
+const char *ckit_png_warnings(const ckit_png_ctx *ctx) { return ctx ? ctx->warnings : ""; }
+const char *ckit_png_strerror(const ckit_png_ctx *ctx) { return ctx ? ctx->message : ""; }
+
+int ckit_png_encode(ckit_png_ctx *ctx, const void *pixels, uint32_t width, uint32_t height,
+                    int32_t channels, int32_t bit_depth,
+                    const char *const *keys, const char *const *values, size_t text_count) {
+    if (!ctx || ctx->stage != STAGE_NEW) return CKIT_ESTATE;
+    if (!pixels || width == 0 || height == 0 || channels < 1 || channels > 4 ||
+        (bit_depth != 8 && bit_depth != 16) || (text_count && (!keys || !values)))
+        return CKIT_EINVAL;
+    static const int types[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
+                                PNG_COLOR_TYPE_RGB_ALPHA};
+    ctx->writing = 1;
+    ctx->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, ctx, on_error, on_warning);
+    if (!ctx->png) return fail(ctx, CKIT_ENOMEM, "cannot create the libpng write struct");
+    ctx->info = png_create_info_struct(ctx->png);
+    if (!ctx->info) return fail(ctx, CKIT_ENOMEM, "cannot create the libpng info struct");
+    size_t rowbytes = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);
+    png_bytep *volatile rows = NULL;
+    png_textp volatile text = NULL;
+    if (setjmp(ctx->jump)) {
+        free(rows);
+        free(text);
+        return fail(ctx, CKIT_ELIBRARY, NULL);
+    }
+    png_set_write_fn(ctx->png, ctx, write_fn, flush_fn);
+    png_set_IHDR(ctx->png, ctx->info, width, height, bit_depth, types[channels - 1], PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (text_count) {
+        text = calloc(text_count, sizeof(png_text));
+        if (!text) png_error(ctx->png, "out of memory for text chunks");
+        for (size_t i = 0; i < text_count; i++) {
+            text[i].compression = PNG_TEXT_COMPRESSION_NONE;
+            text[i].key = (png_charp)keys[i];
+            text[i].text = (png_charp)values[i];
+            text[i].text_length = strlen(values[i]);
+        }
+        png_set_text(ctx->png, ctx->info, text, (int)text_count);
+    }
+    png_write_info(ctx->png, ctx->info);
+    if (bit_depth == 16) png_set_swap(ctx->png);
+    rows = malloc((size_t)height * sizeof(png_bytep));
+    if (!rows) png_error(ctx->png, "out of memory for row pointers");
+    for (size_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + y * rowbytes;
+    png_write_image(ctx->png, rows);
+    png_write_end(ctx->png, ctx->info);
+    free(rows);
+    free(text);
+    ctx->stage = STAGE_DONE;
+    return CKIT_OK;
+}
+
+int ckit_png_encoded(const ckit_png_ctx *ctx, const uint8_t **data, size_t *size) {
+    if (!ctx || !data || !size) return CKIT_EINVAL;
+    if (!ctx->writing || ctx->stage != STAGE_DONE) return CKIT_ESTATE;
+    *data = ctx->out;
+    *size = ctx->out_size;
+    return CKIT_OK;
+}
