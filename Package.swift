@@ -1,5 +1,30 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// The kernels are compiled for the CPU that builds them (`-target-cpu native`),
+// which is right when the build machine runs convkit. To build for other
+// machines set CONVKIT_TARGET_CPU (e.g. x86-64-v3 for any AVX2 x86-64, or
+// x86-64-v4 for AVX-512; `generic` for the baseline). The kernels use 16-float
+// vectors when the target has AVX-512 and 8-float vectors otherwise (AVX2,
+// arm64 NEON); CONVKIT_VECTOR_BITS=256|512 overrides the detection.
+let environment = ProcessInfo.processInfo.environment
+let targetCPU = environment["CONVKIT_TARGET_CPU"] ?? "native"
+let hostHasAVX512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+    .map { $0.contains(" avx512f") } ?? false
+let wideVectors: Bool = {
+    if let bits = environment["CONVKIT_VECTOR_BITS"] { return bits == "512" }
+    switch targetCPU {
+    case "native": return hostHasAVX512
+    case "x86-64-v4", "znver4", "znver5", "sapphirerapids", "icelake-server", "skylake-avx512": return true
+    default: return false
+    }
+}()
+var kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+#if arch(x86_64)
+kernelSettings.append(.unsafeFlags(["-target-cpu", targetCPU]))
+#endif
+if wideVectors { kernelSettings.append(.define("CONVKIT_AVX512")) }
 
 let package = Package(
     name: "convkit",
@@ -14,10 +39,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(
-            name: "ConvKit",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-        ),
+        .target(name: "ConvKit", swiftSettings: kernelSettings),
         .target(name: "ConvKitIO", dependencies: ["ConvKit", "CConvKitCodecs"]),
         .executableTarget(
             name: "convkit",

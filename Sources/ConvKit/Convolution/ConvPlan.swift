@@ -50,6 +50,10 @@ struct ConvPlan: Sendable {
     let padMode: PadMode
     let padValue: Float
     let activation: Activation
+    /// The implementation chosen for this geometry.
+    private(set) var path: KernelPath = .direct
+    private var packed: Blocked.Packed?
+    private var factors: Separable.Factors?
 
     init(_ conv: Convolution, input: Shape) throws(GeometryError) {
         let g = try conv.geometry(for: input)
@@ -86,12 +90,53 @@ struct ConvPlan: Sendable {
         self.padMode = conv.padMode
         self.padValue = conv.padValue
         self.activation = conv.activation
+        choosePath()
+    }
+
+    /// Separable when every kernel is rank 1 and reads one channel; blocked
+    /// when a group has enough output channels to fill a register tile;
+    /// direct otherwise, or always when `CONVKIT_KERNEL=direct` is set.
+    private mutating func choosePath() {
+        if KernelPath.forced == .direct { return }
+        if let f = Separable.factor(self) {
+            factors = f
+            path = .separable
+        } else if geometry.outChannels / geometry.groups >= Blocked.minimumChannelsPerGroup {
+            packed = Blocked.Packed(self)
+            path = Blocked.isPointwise(geometry) ? .pointwise : .blocked
+        }
     }
 
     /// Computes `outputRows` of every output channel from `strip`, which must
     /// hold the input rows those outputs read (`geometry.rows.inputRange`,
     /// mapped through the pad mode). `out` holds exactly those output rows.
     func run(_ strip: RowStrip, outputRows: Range<Int>, into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
+        switch path {
+        case .separable:
+            if let factors { Separable.run(self, factors, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
+        case .blocked, .pointwise:
+            if let packed { Blocked.run(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
+        case .direct:
+            break
+        }
         DirectConv.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads)
     }
+}
+
+/// The implementation that runs a convolution, as `--json` and `bench` report it.
+public enum KernelPath: String, Sendable, Codable {
+    /// Padded copy, then a scaled-row sum per output channel: the reference schedule.
+    case direct
+    /// Register-tiled channels x pixels micro-kernels over a padded band.
+    case blocked
+    /// 1x1 stride 1: a blocked matrix product over channel planes read in place.
+    case pointwise
+    /// Rank-1 kernels as a horizontal then a vertical 1-D pass.
+    case separable
+
+    /// `CONVKIT_KERNEL=direct` forces the direct path (to compare or to rule out the fast kernels).
+    static let forced: KernelPath? = {
+        guard let v = getenv("CONVKIT_KERNEL") else { return nil }
+        return KernelPath(rawValue: String(cString: v))
+    }()
 }

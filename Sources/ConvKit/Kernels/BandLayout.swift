@@ -1,0 +1,83 @@
+/// How the blocked kernel lays out a padded band of input rows.
+///
+/// Per channel, per padded row, the padded columns are split into `stride`
+/// phases: phase `p` holds columns `p, p+s, p+2s, ...`. Tap `kx` of output
+/// column `ox` reads padded column `ox*s + kx*d`, which is element
+/// `ox + (kx*d)/s` of phase `(kx*d) % s`: contiguous in `ox` for any stride.
+/// Each phase row has `lanes` floats of zero slack after it, so a vector
+/// load at the last output column stays inside the band.
+struct BandLayout {
+    let channels: Int
+    let stride: Int
+    /// Floats per phase row: `ceil(paddedWidth / stride)` plus slack.
+    let phaseStride: Int
+    /// Floats per padded row: all its phases.
+    let rowStride: Int
+    /// Padded rows a full band holds (set by the driver through `floats(rows:)`).
+    private(set) var rowsHeld = 0
+    let cols: AxisGeometry
+    let rowsGeometry: AxisGeometry
+
+    init(geometry g: ConvGeometry, channels: Int) {
+        self.channels = channels
+        self.stride = g.cols.stride
+        self.phaseStride = (g.cols.paddedInput + g.cols.stride - 1) / g.cols.stride + lanes
+        self.rowStride = phaseStride * g.cols.stride
+        self.cols = g.cols
+        self.rowsGeometry = g.rows
+    }
+
+    /// Floats of one padded row across every channel.
+    var floatsPerRow: Int { rowStride * channels }
+
+    func channelStride(rows: Int) -> Int { rows * rowStride }
+
+    /// Floats a band of `rows` padded rows needs; fixes the channel stride.
+    mutating func floats(rows: Int) -> Int {
+        rowsHeld = rows
+        return rows * floatsPerRow
+    }
+
+    /// Copies the padded input rows that `outputRows` read into `band`.
+    func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, outputRows: Range<Int>, plan: ConvPlan) {
+        let inputRows = rowsGeometry.inputRange(forOutputs: outputRows)
+        let h = strip.shape.height, w = strip.shape.width
+        let padL = cols.padBefore, pw = cols.paddedInput
+        // Interior columns are a straight copy; the rest go through the pad mode.
+        let interior = max(0, min(w, pw - padL))
+        for c in 0..<channels {
+            for (r, y) in inputRows.enumerated() {
+                let row = band + c * channelStride(rows: rowsHeld) + r * rowStride
+                guard let sy = plan.padMode.sourceIndex(y, count: h) else {
+                    row.update(repeating: plan.padValue, count: rowStride)
+                    continue
+                }
+                let src = strip.row(c, sy)
+                if stride == 1 {
+                    for x in 0..<padL { row[x] = value(src, x - padL, w, plan) }
+                    (row + padL).update(from: src, count: interior)
+                    for x in (padL + interior)..<pw { row[x] = value(src, x - padL, w, plan) }
+                    (row + pw).update(repeating: 0, count: phaseStride - pw)
+                } else {
+                    for p in 0..<stride {
+                        let dst = row + p * phaseStride
+                        var q = 0, x = p
+                        while x < pw {
+                            let sx = x - padL
+                            dst[q] = sx >= 0 && sx < w ? src[sx] : value(src, sx, w, plan)
+                            q += 1
+                            x += stride
+                        }
+                        (dst + q).update(repeating: 0, count: phaseStride - q)
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func value(_ src: UnsafePointer<Float>, _ x: Int, _ w: Int, _ plan: ConvPlan) -> Float {
+        if let sx = plan.padMode.sourceIndex(x, count: w) { return src[sx] }
+        return plan.padValue
+    }
+}

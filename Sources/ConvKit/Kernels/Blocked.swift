@@ -1,0 +1,263 @@
+/// The blocked convolution: output channels x pixels register tiles, summed
+/// over every (input channel, tap) of a group in one pass.
+///
+/// Schedule (STYLE habit 2: this is one schedule of `referenceConv2D`):
+/// - the input rows a band of output rows needs are copied once into a padded
+///   band (pads filled by the pad mode), split into `stride` column phases so
+///   that every tap of a strided window reads contiguous memory;
+/// - weights are packed once per plan as [group][block of `tileChannels`][tap][channel];
+/// - for each output row, block of channels and tile of `tilePixels` pixels, a
+///   micro-kernel accumulates all taps in registers and stores once.
+/// A 1x1, stride-1, unpadded convolution reads the input directly (pointwise: a
+/// matrix product over whole channel planes), with no band.
+enum Blocked {
+    /// Output channels per group at which blocking pays: below this, most of a tile would be zeros.
+    static let minimumChannelsPerGroup = tileChannels / 2
+    /// Floats a band may hold: about half the 2 MiB L2 of one core.
+    static let bandFloats = 256 * 1024
+
+    /// Weights and bias packed for the micro-kernels.
+    struct Packed: Sendable {
+        let blocksPerGroup: Int
+        /// Taps per output channel: Cin/groups * kh * kw.
+        let taps: Int
+        /// [group][block][tap][tileChannels], zero past the group's channels.
+        let weights: [Float]
+        /// [group][block][tileChannels].
+        let bias: [Float]
+
+        init(_ plan: ConvPlan) {
+            let g = plan.geometry
+            let coutPerGroup = g.outChannels / g.groups
+            let blocks = (coutPerGroup + tileChannels - 1) / tileChannels
+            let taps = g.inChannelsPerGroup * g.kernel.h * g.kernel.w
+            var w = [Float](repeating: 0, count: g.groups * blocks * taps * tileChannels)
+            var b = [Float](repeating: 0, count: g.groups * blocks * tileChannels)
+            for group in 0..<g.groups {
+                for co in 0..<coutPerGroup {
+                    let o = group * coutPerGroup + co
+                    let (blk, lane) = (co / tileChannels, co % tileChannels)
+                    let base = (group * blocks + blk) * taps * tileChannels
+                    for t in 0..<taps { w[base + t * tileChannels + lane] = plan.weights[o * taps + t] }
+                    b[(group * blocks + blk) * tileChannels + lane] = plan.bias?[o] ?? 0
+                }
+            }
+            self.blocksPerGroup = blocks
+            self.taps = taps
+            self.weights = w
+            self.bias = b
+        }
+    }
+
+    static func isPointwise(_ g: ConvGeometry) -> Bool {
+        g.kernel == Size2(square: 1) && g.stride == Size2(square: 1)
+            && g.rows.padBefore == 0 && g.rows.padAfter == 0 && g.cols.padBefore == 0 && g.cols.padAfter == 0
+    }
+
+    static func run(_ plan: ConvPlan, _ packed: Packed, strip: RowStrip, outputRows: Range<Int>,
+                    into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
+        if isPointwise(plan.geometry) && strip.firstRow == 0 && strip.rowCount == strip.shape.height
+            && outputRows == 0..<plan.geometry.rows.output {
+            runPointwise(plan, packed, strip: strip, into: out, threads: threads)
+        } else {
+            runBanded(plan, packed, strip: strip, outputRows: outputRows, into: out, threads: threads)
+        }
+    }
+
+    /// One output row band at a time, each thread with its own band buffer.
+    private static func runBanded(_ plan: ConvPlan, _ packed: Packed, strip: RowStrip, outputRows: Range<Int>,
+                                  into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
+        let g = plan.geometry
+        var layout = BandLayout(geometry: g, channels: strip.shape.channels)
+        let rowsPerBand = max(1, min(outputRows.count, (bandFloats / max(layout.floatsPerRow, 1) - g.rows.extent) / g.rows.stride + 1))
+        let bandSize = layout.floats(rows: (rowsPerBand - 1) * g.rows.stride + g.rows.extent)
+        let bands = (outputRows.count + rowsPerBand - 1) / rowsPerBand
+        let workers = max(1, min(threads, bands))
+        let offsets = tapOffsets(g, layout: layout)
+        let outW = g.cols.output, outPlane = outputRows.count * outW
+        let coutPerGroup = g.outChannels / g.groups
+
+        packed.weights.withUnsafeBufferPointer { wbuf in
+            packed.bias.withUnsafeBufferPointer { bbuf in
+                offsets.withUnsafeBufferPointer { obuf in
+                    parallelFor(workers) { worker in
+                        let band = UnsafeMutablePointer<Float>.allocate(capacity: bandSize)
+                        let trash = UnsafeMutablePointer<Float>.allocate(capacity: tilePixels)
+                        let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: tileChannels)
+                        defer { band.deallocate(); trash.deallocate(); rowPointers.deallocate() }
+                        for bandIndex in (bands * worker / workers)..<(bands * (worker + 1) / workers) {
+                            let first = outputRows.lowerBound + bandIndex * rowsPerBand
+                            let rows = first..<min(first + rowsPerBand, outputRows.upperBound)
+                            layout.fill(band, from: strip, outputRows: rows, plan: plan)
+                            for group in 0..<g.groups {
+                                for blk in 0..<packed.blocksPerGroup {
+                                    let blockIndex = group * packed.blocksPerGroup + blk
+                                    let a = wbuf.baseAddress! + blockIndex * packed.taps * tileChannels
+                                    let bias = bbuf.baseAddress! + blockIndex * tileChannels
+                                    let offs = obuf.baseAddress! + group * packed.taps
+                                    for oy in rows {
+                                        let local = oy - rows.lowerBound
+                                        for r in 0..<tileChannels {
+                                            let co = blk * tileChannels + r
+                                            rowPointers[r] = co < coutPerGroup
+                                                ? out.baseAddress! + plan.destination[group * coutPerGroup + co] * outPlane + (oy - outputRows.lowerBound) * outW
+                                                : trash
+                                        }
+                                        let b = band + local * g.rows.stride * layout.rowStride
+                                        tiles(taps: packed.taps, a, offs, b, rowPointers, width: outW, bias, plan.activation, trash: trash)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pixels a pointwise worker handles per pass over the weight blocks: the
+    /// B panel (Cin x this) stays in L2 while every block of channels reads it.
+    static let pointwiseChunk = 8 * tilePixels
+
+    /// 1x1 stride 1: each channel plane is one long row read in place.
+    private static func runPointwise(_ plan: ConvPlan, _ packed: Packed, strip: RowStrip,
+                                     into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
+        let g = plan.geometry
+        let plane = g.input.height * g.input.width
+        let coutPerGroup = g.outChannels / g.groups
+        let vectorEnd = plane / lanes * lanes
+        let chunks = (vectorEnd + pointwiseChunk - 1) / pointwiseChunk
+        let workers = max(1, min(threads, chunks + 1))
+        // Offsets of each input channel's plane, per group; and of a gathered tail tile.
+        let offsets = (0..<g.groups).flatMap { group in (0..<packed.taps).map { (group * packed.taps + $0) * plane } }
+        let tailOffsets = (0..<packed.taps).map { $0 * lanes }
+
+        packed.weights.withUnsafeBufferPointer { wbuf in
+            packed.bias.withUnsafeBufferPointer { bbuf in
+                offsets.withUnsafeBufferPointer { obuf in
+                    tailOffsets.withUnsafeBufferPointer { tbuf in
+                        parallelFor(workers) { worker in
+                            let trash = UnsafeMutablePointer<Float>.allocate(capacity: tilePixels)
+                            let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: tileChannels)
+                            let tail = UnsafeMutablePointer<Float>.allocate(capacity: packed.taps * lanes)
+                            defer { trash.deallocate(); rowPointers.deallocate(); tail.deallocate() }
+                            func blocks(_ body: (_ group: Int, _ a: UnsafePointer<Float>, _ bias: UnsafePointer<Float>) -> Void) {
+                                for group in 0..<g.groups {
+                                    for blk in 0..<packed.blocksPerGroup {
+                                        let blockIndex = group * packed.blocksPerGroup + blk
+                                        for r in 0..<tileChannels {
+                                            let co = blk * tileChannels + r
+                                            rowPointers[r] = co < coutPerGroup
+                                                ? out.baseAddress! + plan.destination[group * coutPerGroup + co] * plane : trash
+                                        }
+                                        body(group, wbuf.baseAddress! + blockIndex * packed.taps * tileChannels,
+                                             bbuf.baseAddress! + blockIndex * tileChannels)
+                                    }
+                                }
+                            }
+                            for chunk in (chunks * worker / workers)..<(chunks * (worker + 1) / workers) {
+                                let start = chunk * pointwiseChunk, end = min(start + pointwiseChunk, vectorEnd)
+                                blocks { group, a, bias in
+                                    let offs = obuf.baseAddress! + group * packed.taps
+                                    var x = start
+                                    while x + tilePixels <= end {
+                                        kernelWide(packed.taps, a, offs, strip.base.baseAddress! + x, rowPointers, x, tilePixels, bias, plan.activation, trash)
+                                        x += tilePixels
+                                    }
+                                    while x < end {
+                                        kernelNarrow(packed.taps, a, offs, strip.base.baseAddress! + x, rowPointers, x, lanes, bias, plan.activation, trash)
+                                        x += lanes
+                                    }
+                                }
+                            }
+                            // The last worker also takes the pixels past the last whole vector,
+                            // gathered so that no load reads past the input.
+                            if worker == workers - 1 && vectorEnd < plane {
+                                blocks { group, a, bias in
+                                    for t in 0..<packed.taps {
+                                        let src = strip.base.baseAddress! + offsets[group * packed.taps + t]
+                                        for i in 0..<lanes { tail[t * lanes + i] = vectorEnd + i < plane ? src[vectorEnd + i] : 0 }
+                                    }
+                                    kernelNarrow(packed.taps, a, tbuf.baseAddress!, tail, rowPointers, vectorEnd, plane - vectorEnd,
+                                                 bias, plan.activation, trash)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The micro-kernels along one row of `width` pixels; `trash` receives the
+    /// rows of channels past the group's end, so only their pointers need a valid target.
+    @inline(__always)
+    private static func tiles(taps: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+                              _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, width: Int,
+                              _ bias: UnsafePointer<Float>, _ activation: Activation, trash: UnsafeMutablePointer<Float>) {
+        var x = 0
+        while x + tilePixels <= width {
+            kernelWide(taps, a, offs, b + x, c, x, tilePixels, bias, activation, trash)
+            x += tilePixels
+        }
+        while x < width {
+            kernelNarrow(taps, a, offs, b + x, c, x, min(lanes, width - x), bias, activation, trash)
+            x += lanes
+        }
+    }
+
+    @inline(__always)
+    private static func kernelWide(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+                                   _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
+                                   _ bias: UnsafePointer<Float>, _ act: Activation, _ trash: UnsafeMutablePointer<Float>) {
+        // Channels past the group's end write to `trash` at offset 0, not `at`.
+        shiftTrash(c, trash, at)
+        #if CONVKIT_AVX512
+        microKernel8x3(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
+        #else
+        microKernel4x3(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
+        #endif
+        unshiftTrash(c, trash, at)
+    }
+
+    @inline(__always)
+    private static func kernelNarrow(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+                                     _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
+                                     _ bias: UnsafePointer<Float>, _ act: Activation, _ trash: UnsafeMutablePointer<Float>) {
+        shiftTrash(c, trash, at)
+        #if CONVKIT_AVX512
+        microKernel8x1(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
+        #else
+        microKernel4x1(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
+        #endif
+        unshiftTrash(c, trash, at)
+    }
+
+    @inline(__always)
+    private static func shiftTrash(_ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ trash: UnsafeMutablePointer<Float>, _ at: Int) {
+        for r in 0..<tileChannels where c[r] == trash { c[r] = trash - at }
+    }
+
+    @inline(__always)
+    private static func unshiftTrash(_ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ trash: UnsafeMutablePointer<Float>, _ at: Int) {
+        for r in 0..<tileChannels where c[r] == trash - at { c[r] = trash }
+    }
+
+    /// Offsets into a band of each tap of each group: [group][ci, ky, kx].
+    private static func tapOffsets(_ g: ConvGeometry, layout: BandLayout) -> [Int] {
+        var offs: [Int] = []
+        let (sw, dh, dw) = (g.cols.stride, g.rows.dilation, g.cols.dilation)
+        for group in 0..<g.groups {
+            for ci in 0..<g.inChannelsPerGroup {
+                for ky in 0..<g.kernel.h {
+                    for kx in 0..<g.kernel.w {
+                        let col = kx * dw
+                        offs.append((group * g.inChannelsPerGroup + ci) * layout.channelStride(rows: layout.rowsHeld)
+                                    + ky * dh * layout.rowStride + (col % sw) * layout.phaseStride + col / sw)
+                    }
+                }
+            }
+        }
+        return offs
+    }
+}

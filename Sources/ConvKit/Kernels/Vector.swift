@@ -1,0 +1,63 @@
+// The vector type and register tile of the blocked kernels, chosen at compile
+// time for the target: Package.swift defines CONVKIT_AVX512 when the build
+// targets a CPU with AVX-512 (32 vector registers of 16 floats).
+
+#if CONVKIT_AVX512
+/// 16 floats: one zmm register.
+typealias V = SIMD16<Float>
+/// Output channels per micro-tile: 8 x 3 accumulators = 24 of the 32 zmm registers,
+/// leaving 3 for the pixel vectors and 1 for the broadcast weight.
+let tileChannels = 8
+#else
+/// 8 floats: one ymm register (AVX2) or two NEON q registers.
+typealias V = SIMD8<Float>
+/// 4 x 3 accumulators = 12 of AVX2's 16 ymm registers, plus 3 pixel vectors and a broadcast.
+let tileChannels = 4
+#endif
+
+/// Floats per vector.
+let lanes = V.scalarCount
+/// Vectors of pixels per micro-tile (the tile is `tileChannels` x `3 * lanes`).
+let tileVectors = 3
+/// Pixels per micro-tile.
+let tilePixels = tileVectors * lanes
+
+@inline(__always)
+func load(_ p: UnsafePointer<Float>) -> V {
+    UnsafeRawPointer(p).loadUnaligned(as: V.self)
+}
+
+@inline(__always)
+func activate(_ v: V, _ activation: Activation) -> V {
+    switch activation {
+    case .none: v
+    case .relu: v.replacing(with: 0, where: v .< 0)
+    case .abs: v.replacing(with: -v, where: v .< 0)
+    }
+}
+
+/// Stores the first `count` of the 3 vectors' pixels at `p`.
+@inline(__always)
+func store(_ v0: V, _ v1: V, _ v2: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
+    if count >= 3 * lanes {
+        UnsafeMutableRawPointer(p).storeBytes(of: activate(v0, activation), as: V.self)
+        UnsafeMutableRawPointer(p + lanes).storeBytes(of: activate(v1, activation), as: V.self)
+        UnsafeMutableRawPointer(p + 2 * lanes).storeBytes(of: activate(v2, activation), as: V.self)
+    } else {
+        let vs = (activate(v0, activation), activate(v1, activation), activate(v2, activation))
+        for i in 0..<count {
+            p[i] = i < lanes ? vs.0[i] : (i < 2 * lanes ? vs.1[i - lanes] : vs.2[i - 2 * lanes])
+        }
+    }
+}
+
+/// Stores the first `count` (at most `lanes`) pixels of `v` at `p`.
+@inline(__always)
+func store(_ v: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
+    let a = activate(v, activation)
+    if count >= lanes {
+        UnsafeMutableRawPointer(p).storeBytes(of: a, as: V.self)
+    } else {
+        for i in 0..<count { p[i] = a[i] }
+    }
+}
