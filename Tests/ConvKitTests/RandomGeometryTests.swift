@@ -39,9 +39,9 @@ struct RandomProblem: CustomStringConvertible {
         let dilation = [Size2(1, 1), Size2(1, 1), Size2(2, 2), Size2(1, 3), Size2(3, 2)].randomElement(using: &rng)!
         let padding: Padding
         switch Int.random(in: 0..<5, using: &rng) {
-        case 0, 1: padding = .valid
-        case 2: padding = .same
-        case 3: padding = .full
+        case 0: padding = .valid
+        case 1: padding = .same
+        case 2: padding = .full
         default:
             padding = .explicit(top: Int.random(in: 0...6, using: &rng), bottom: Int.random(in: 0...6, using: &rng),
                                 left: Int.random(in: 0...6, using: &rng), right: Int.random(in: 0...6, using: &rng))
@@ -165,12 +165,12 @@ struct RandomGeometryTests {
         #expect(throws: GeometryError.self) { try p.conv.geometry(for: p.input.shape) }
     }
 
-    @Test("About one random case in ten must throw, so the error path is exercised")
+    @Test("At least one random case in twenty must throw, so the error path is exercised")
     func someCasesThrow() {
         let throwing = (0..<Self.count).filter { i in
             let (h, w) = RandomProblem(index: i).outputSize
             return h < 1 || w < 1
         }.count
-        #expect(throwing >= 10 && throwing <= Self.count / 2, "\(throwing) of \(Self.count) cases throw")
+        #expect(throwing >= 10 && throwing <= Self.count / 3, "\(throwing) of \(Self.count) cases throw")
     }
 }
