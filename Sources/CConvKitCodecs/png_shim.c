@@ -102,13 +102,27 @@ static int fail(ckit_png_ctx *ctx, int status, const char *msg) {
     return status;
 }
 
+static void too_large(ckit_png_ctx *ctx, uint32_t w, uint32_t h) {
+    snprintf(ctx->message, sizeof ctx->message, "declared %ux%u exceeds max-pixels %llu", (unsigned)w, (unsigned)h,
+             (unsigned long long)ctx->max_pixels);
+}
+
 int ckit_png_read_header(ckit_png_ctx *ctx, ckit_image_header *header) {
     if (!ctx || !header || ctx->stage != STAGE_BUFFER) return CKIT_ESTATE;
     ctx->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, on_error, on_warning);
     if (!ctx->png) return fail(ctx, CKIT_ENOMEM, "cannot create the libpng read struct");
     ctx->info = png_create_info_struct(ctx->png);
     if (!ctx->info) return fail(ctx, CKIT_ENOMEM, "cannot create the libpng info struct");
-    if (setjmp(ctx->jump)) return fail(ctx, CKIT_ELIBRARY, NULL);
+    if (setjmp(ctx->jump)) {
+        /* libpng's per-side limit fired inside IHDR: report it as the pixel limit. */
+        if (strstr(ctx->warnings, "exceeds user limit") && ctx->size >= 24) {
+            const uint8_t *p = ctx->data + 16;
+            too_large(ctx, (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3],
+                      (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7]);
+            return fail(ctx, CKIT_ETOOLARGE, NULL);
+        }
+        return fail(ctx, CKIT_ELIBRARY, NULL);
+    }
 
     /* libpng's own per-side limit; the product is checked below. */
     uint64_t side = ctx->max_pixels < PNG_UINT_31_MAX ? ctx->max_pixels : PNG_UINT_31_MAX;
@@ -120,10 +134,8 @@ int ckit_png_read_header(ckit_png_ctx *ctx, ckit_image_header *header) {
     png_uint_32 w = png_get_image_width(ctx->png, ctx->info);
     png_uint_32 h = png_get_image_height(ctx->png, ctx->info);
     if ((uint64_t)w * (uint64_t)h > ctx->max_pixels) {
-        char msg[CKIT_MSG_SIZE];
-        snprintf(msg, sizeof msg, "declared %ux%u exceeds max-pixels %llu", (unsigned)w, (unsigned)h,
-                 (unsigned long long)ctx->max_pixels);
-        return fail(ctx, CKIT_ETOOLARGE, msg);
+        too_large(ctx, w, h);
+        return fail(ctx, CKIT_ETOOLARGE, NULL);
     }
     int color = png_get_color_type(ctx->png, ctx->info);
     int depth = png_get_bit_depth(ctx->png, ctx->info);

@@ -106,8 +106,9 @@ public enum NPY {
     public static func decode(_ bytes: [UInt8], path: String, maxPixels: Int = Int.max) throws(CodecError) -> Tensor {
         let h = try header(bytes, path: path)
         let shape = try tensorShape(of: h, path: path)
-        guard shape.height * shape.width <= maxPixels else {
-            throw CodecError(path: path, codec: "NPY", "\(shape.width)x\(shape.height) exceeds the limit of \(maxPixels) pixels",
+        let (pixels, overflow) = shape.height.multipliedReportingOverflow(by: shape.width)
+        guard !overflow, pixels <= maxPixels else {
+            throw CodecError(path: path, codec: "NPY", "declared \(shape.width)x\(shape.height) exceeds max-pixels \(maxPixels)",
                              hint: "raise --max-pixels if the file is trusted")
         }
         return Tensor(shape: shape, data: try values(bytes, header: h, path: path))

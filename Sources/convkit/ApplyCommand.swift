@@ -29,7 +29,7 @@ struct Apply: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(subject: input) {
             try OverwriteGuard.check(output: output, inputs: [input], overwrite: outputOptions.overwrite)
             let decoded = try ImageDecoder.decode(path: input, options: decode.options)
             decoded.warnings.forEach { warn("\(input): \($0)") }

@@ -14,9 +14,14 @@ struct ConvKitCommand: ParsableCommand {
 }
 
 /// Runs `body`, printing a ConvKit error as `convkit: error: ...` and exiting 1.
-func reportingErrors(_ body: () throws -> Void) throws {
+/// Errors that name no file are attributed to `subject` (the input being processed).
+func reportingErrors(subject: String? = nil, _ body: () throws -> Void) throws {
     do {
         try body()
+    } catch var error as GeometryError where error.subject == nil && subject != nil {
+        error.subject = subject
+        FileHandle.standardError.write(Data("convkit: error: \(error.description)\n".utf8))
+        throw ExitCode(1)
     } catch let error as any ConvKitError {
         FileHandle.standardError.write(Data("convkit: error: \(error.description)\n".utf8))
         throw ExitCode(1)
@@ -29,6 +34,6 @@ func warn(_ message: String) {
 
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

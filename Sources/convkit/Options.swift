@@ -64,7 +64,7 @@ struct PipelineOptions: ParsableArguments {
         } else {
             return Pipeline(color: color)
         }
-        return Pipeline(color: color, stages: [convolution(filters)])
+        return Pipeline(color: color, stages: [try convolution(filters)])
     }
 
     /// A convolution with these options' geometry and `filters`.

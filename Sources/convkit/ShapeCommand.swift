@@ -44,9 +44,9 @@ struct ShapeCommand: ParsableCommand {
             var pipeline = try pipelineOptions.pipeline()
             if outChannels != nil || kernelSize != nil {
                 let c = try pipeline.color.outputChannels(for: shape.channels)
-                pipeline.stages = [try pipelineOptions.convolution(
-                    try ConvWeights.zeros(outChannels: outChannels ?? 1, inChannels: c,
-                                          groups: pipelineOptions.groups, kernel: kernelSize ?? Size2(square: 1)))]
+                let weights = try ConvWeights.zeros(outChannels: outChannels ?? 1, inChannels: c,
+                                                    groups: pipelineOptions.groups, kernel: kernelSize ?? Size2(square: 1))
+                pipeline.stages = [try pipelineOptions.convolution(.weights(weights, groups: pipelineOptions.groups))]
             }
             let stages = try pipeline.plan(for: shape)
             if json {

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Writing a file so that readers see either the old file or the complete
+/// new one, never a partial one: the bytes go to a temporary file in the same
+/// directory (`.name.tmp-XXXXXX`, from mkstemp), which is then renamed over
+/// the target (rename(2) is atomic within a file system). On any failure the
+/// temporary file is removed.
+enum AtomicFile {
+    static func write(_ bytes: [UInt8], to path: String) throws(CodecError) {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard !name.isEmpty else { throw CodecError(path: path, "is not a file name", hint: "end the path with a file name") }
+        let prefix = slash == nil ? "" : (dir.isEmpty ? "/" : dir + "/")
+        var template = Array((prefix + "." + name + ".tmp-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw FileBytes.errnoError(path, "cannot create a temporary file in \(dir.isEmpty ? "/" : dir): ")
+        }
+        let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var closed = false
+        func abandon(_ error: CodecError) -> CodecError {
+            if !closed { close(fd) }
+            unlink(temp)
+            return error
+        }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw abandon(FileBytes.errnoError(path, "cannot write: "))
+            }
+            done += n
+        }
+        // mkstemp creates 0600; outputs are ordinary files.
+        _ = fchmod(fd, 0o644)
+        closed = true
+        guard close(fd) == 0 else { throw abandon(FileBytes.errnoError(path, "cannot write: ")) }
+        guard rename(temp, path) == 0 else { throw abandon(FileBytes.errnoError(path, "cannot rename the temporary file into place: ")) }
+    }
+}

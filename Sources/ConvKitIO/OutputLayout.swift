@@ -1,0 +1,73 @@
+import ConvKit
+import Foundation
+
+/// How a tensor's channels are spread over output files.
+///
+///     ImageEncoder.writeOutputs(t, to: "edges.png", layout: .channels, options: o)
+///     // edges-000.png, edges-001.png, ...
+public enum Layout: String, Sendable, CaseIterable {
+    /// One file when the format can hold the channels (PNG 1-4, JPEG 1 or 3,
+    /// `.npy` any); otherwise one file per channel, with a note.
+    case auto
+    /// Always one single-channel file per channel: `stem-000.ext`, `stem-001.ext`, ...
+    case channels
+}
+
+extension ImageEncoder {
+    /// Writes `tensor` to `path` as `layout` says and returns the paths written.
+    ///
+    /// `.auto`: `.npy` writes the whole tensor; PNG with 1/2/3/4 channels
+    /// writes one file (gray, gray+alpha, RGB, RGBA), JPEG with 1 or 3; any
+    /// other count writes one file per channel, named `stem-000.ext`,
+    /// `stem-001.ext`, ... next to `path`, and `note` says so.
+    /// `.channels`: always one file per channel.
+    ///
+    /// Each file is written atomically; if one fails, the files this call
+    /// already wrote are removed, so a failure leaves no partial output.
+    ///
+    ///     let (paths, note) = try ImageEncoder.writeOutputs(t5, to: "out.png", layout: .auto, options: o)
+    ///     // paths: out-000.png ... out-004.png
+    ///     // note: "5 channels do not fit one PNG (1-4); wrote one file per channel"
+    public static func writeOutputs(_ tensor: Tensor, to path: String, layout: Layout,
+                                    options: EncodeOptions) throws(CodecError) -> (paths: [String], note: String?) {
+        let format = try outputFormat(path)
+        let fits: Bool
+        switch format {
+        case .npy: fits = true
+        case .png: fits = (1...4).contains(tensor.channels)
+        case .jpeg: fits = tensor.channels == 1 || tensor.channels == 3
+        }
+        if layout == .auto && fits {
+            try write(tensor, to: path, options: options)
+            return ([path], nil)
+        }
+        let paths = channelPaths(for: path, count: tensor.channels)
+        var written: [String] = []
+        for (c, p) in paths.enumerated() {
+            do {
+                try write(tensor.channel(c), to: p, options: options)
+                written.append(p)
+            } catch {
+                for w in written { _ = unlink(w) }
+                throw error
+            }
+        }
+        var note: String?
+        if layout == .auto {
+            let fitting = format == .png ? "1-4" : "1 or 3"
+            note = "\(tensor.channels) channels do not fit one \(format.rawValue.uppercased()) (\(fitting)); "
+                + "wrote one file per channel: \(paths.first ?? "") ... \(paths.last ?? "")"
+        }
+        return (paths, note)
+    }
+
+    /// `dir/stem-000.ext`, `dir/stem-001.ext`, ... for `path` = `dir/stem.ext`.
+    static func channelPaths(for path: String, count: Int) -> [String] {
+        let ext = ImageDecoder.pathExtension(path)
+        let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        return (0..<count).map { c in
+            let digits = String(c)
+            return "\(stem)-\(String(repeating: "0", count: max(0, 3 - digits.count)))\(digits).\(ext)"
+        }
+    }
+}
