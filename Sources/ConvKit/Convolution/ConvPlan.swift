@@ -107,6 +107,20 @@ struct ConvPlan: Sendable {
         }
     }
 
+    /// The whole output of `input`.
+    func run(_ input: Tensor, threads: Int) -> Tensor {
+        let count = geometry.output.count
+        // Every path writes every output element, so the buffer starts uninitialised.
+        let out = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            input.data.withUnsafeBufferPointer { src in
+                let strip = RowStrip(base: src, shape: input.shape, firstRow: 0, rowCount: input.height)
+                run(strip, outputRows: 0..<geometry.rows.output, into: buffer, threads: threads)
+            }
+            initialized = count
+        }
+        return Tensor(shape: geometry.output, data: out)
+    }
+
     /// Computes `outputRows` of every output channel from `strip`, which must
     /// hold the input rows those outputs read (`geometry.rows.inputRange`,
     /// mapped through the pad mode). `out` holds exactly those output rows.

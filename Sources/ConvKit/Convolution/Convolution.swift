@@ -163,15 +163,32 @@ public struct Convolution: Hashable, Sendable {
 
     /// Runs the convolution on a whole tensor. `threads` nil uses every core.
     public func run(_ input: Tensor, threads: Int? = nil) throws(GeometryError) -> Tensor {
-        let plan = try ConvPlan(self, input: input.shape)
-        var out = [Float](repeating: 0, count: plan.geometry.output.count)
-        input.data.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                let strip = RowStrip(base: src, shape: input.shape, firstRow: 0, rowCount: input.height)
-                plan.run(strip, outputRows: 0..<plan.geometry.rows.output, into: dst, threads: threads ?? defaultThreadCount)
+        try ConvPlan(self, input: input.shape).run(input, threads: threads ?? defaultThreadCount)
+    }
+
+    /// Runs the convolution on tensors of one shape, images spread over the
+    /// threads (each image on one thread), as a batch of small images wants.
+    public func run(batch inputs: [Tensor], threads: Int? = nil) throws(GeometryError) -> [Tensor] {
+        guard let first = inputs.first else { return [] }
+        guard inputs.allSatisfy({ $0.shape == first.shape }) else {
+            throw GeometryError("the images of a batch differ in shape", hint: "convert them to one size first")
+        }
+        let plan = try ConvPlan(self, input: first.shape)
+        let workers = max(1, min(threads ?? defaultThreadCount, inputs.count))
+        var outputs = [Tensor?](repeating: nil, count: inputs.count)
+        outputs.withUnsafeMutableBufferPointer { out in
+            parallelFor(workers) { w in
+                for i in (inputs.count * w / workers)..<(inputs.count * (w + 1) / workers) {
+                    out[i] = plan.run(inputs[i], threads: 1)
+                }
             }
         }
-        return Tensor(shape: plan.geometry.output, data: out)
+        return outputs.map { $0 ?? Tensor(zeros: plan.geometry.output) }
+    }
+
+    /// The implementation that would run on an input of `shape`.
+    public func path(for shape: Shape) throws(GeometryError) -> KernelPath {
+        try ConvPlan(self, input: shape).path
     }
 }
 

@@ -93,8 +93,8 @@ public struct StageReport: Sendable {
     /// Learned parameters: weights and bias.
     public var parameters: Int { geometry.parameters(bias: convolution.bias != nil) }
 
-    /// The implementation that runs this stage.
-    public var path: String { "direct" }
+    /// The implementation that runs this stage: direct, blocked, pointwise or separable.
+    public var path: String { ((try? convolution.path(for: geometry.input)) ?? .direct).rawValue }
 
     /// Sentences about input rows and columns no window reads.
     public var warnings: [String] {
