@@ -32,19 +32,29 @@ let package = Package(
         // MARK: - Public API
         .library(name: "ConvKit", targets: ["ConvKit"]),
         .library(name: "ConvKitIO", targets: ["ConvKitIO"]),
+        .library(name: "ConvKitPresets", targets: ["ConvKitPresets"]),
+        .library(name: "ConvKitReport", targets: ["ConvKitReport"]),
         .executable(name: "convkit", targets: ["convkit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - Public API
         .target(name: "ConvKit", swiftSettings: kernelSettings),
         .target(name: "ConvKitIO", dependencies: ["ConvKit", "CConvKitCodecs"]),
+        // Preset files (YAML through Yams) and the shipped presets.
+        .target(
+            name: "ConvKitPresets",
+            dependencies: ["ConvKit", "ConvKitIO", .product(name: "Yams", package: "Yams")]
+        ),
+        // Mosaics, comparison grids, HTML reports, text through FreeType.
+        .target(name: "ConvKitReport", dependencies: ["ConvKit", "ConvKitIO", "CFreeType"]),
         .executableTarget(
             name: "convkit",
             dependencies: [
-                "ConvKit", "ConvKitIO",
+                "ConvKit", "ConvKitIO", "ConvKitPresets", "ConvKitReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +68,10 @@ let package = Package(
             name: "CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg-dev"])]
         ),
+        .systemLibrary(
+            name: "CFreeType", pkgConfig: "freetype2",
+            providers: [.apt(["libfreetype-dev"])]
+        ),
         .target(name: "CConvKitCodecs", dependencies: ["CPNG", "CJPEG"]),
         .target(name: "_ConvKitTestSupport", dependencies: ["ConvKit"]),
 
@@ -68,6 +82,8 @@ let package = Package(
             resources: [.copy("Goldens")]
         ),
         .testTarget(name: "ConvKitIOTests", dependencies: ["ConvKitIO", "ConvKit"]),
+        .testTarget(name: "ConvKitPresetsTests", dependencies: ["ConvKitPresets", "ConvKit", "ConvKitIO", "_ConvKitTestSupport"]),
+        .testTarget(name: "ConvKitReportTests", dependencies: ["ConvKitReport", "ConvKit", "ConvKitIO"]),
         .testTarget(name: "CLITests", dependencies: ["convkit", "ConvKitIO", "ConvKit"]),
     ]
 )

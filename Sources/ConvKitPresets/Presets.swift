@@ -1,0 +1,2 @@
+// Preset files: see issue 5.
+import ConvKit

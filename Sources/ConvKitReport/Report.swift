@@ -1,0 +1,2 @@
+// Report rendering: see issue 6.
+import CFreeType
