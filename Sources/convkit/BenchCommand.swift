@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvKit
+import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,12 +36,15 @@ struct Bench: ParsableCommand {
                 results.append(r)
                 if !json {
                     print("\(r.workload.padding(5)) \(r.title.padding(13)) \(r.path.padding(10)) median \(fmt(r.ms)) ms  "
-                          + "min \(fmt(r.minMs)) ms  \(fmt(r.gflops)) GFLOP/s  runs \(r.runs)  threads \(r.threads)  "
+                          + "min \(fmt(r.minMs)) ms  first \(fmt(r.firstMs)) ms  \(fmt(r.gflops)) GFLOP/s  runs \(r.runs)  threads \(r.threads)  "
                           + "sum \(r.checksum["sum"] ?? 0)")
                 }
             }
             if json {
-                if results.count == 1, let only = results.first { try printJSON(only) } else { try printJSON(results) }
+                // One compact object per line (JSON Lines): peers.py reads one per workload.
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                for r in results { print(String(decoding: try encoder.encode(r), as: UTF8.self)) }
             }
         }
     }

@@ -11,6 +11,16 @@ struct ConvKitCommand: ParsableCommand {
         version: convkitVersion,
         subcommands: [Apply.self, ShapeCommand.self, Info.self, Bench.self]
     )
+
+    static func main() {
+        retainLargeAllocations()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Runs `body`, printing a ConvKit error as `convkit: error: ...` and exiting 1.

@@ -4,6 +4,8 @@ public struct BenchResult: Codable, Sendable {
     public var title: String
     public var ms: Double
     public var minMs: Double
+    /// The first (warm-up) run: cold caches, fresh pages, plans made for the first time.
+    public var firstMs: Double
     public var runs: Int
     public var gflops: Double
     public var path: String
@@ -28,7 +30,7 @@ extension Workload {
         for _ in 0..<n { times.append(try time { () throws(GeometryError) in _ = try runOnce(inputs, threads: threads) }) }
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        return BenchResult(workload: name, title: title, ms: median, minMs: times[0], runs: n,
+        return BenchResult(workload: name, title: title, ms: median, minMs: times[0], firstMs: warm, runs: n,
                            gflops: Double(flops) / (median * 1e6), path: path.rawValue, threads: threads,
                            checksum: ["sum": sum, "abs_sum": abs])
     }

@@ -112,6 +112,7 @@ struct ConvPlan: Sendable {
         let count = geometry.output.count
         // Every path writes every output element, so the buffer starts uninitialised.
         let out = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            adviseHugePages(buffer)
             input.data.withUnsafeBufferPointer { src in
                 let strip = RowStrip(base: src, shape: input.shape, firstRow: 0, rowCount: input.height)
                 run(strip, outputRows: 0..<geometry.rows.output, into: buffer, threads: threads)
