@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "ConvKitIO", targets: ["ConvKitIO"]),
         .library(name: "ConvKitPresets", targets: ["ConvKitPresets"]),
         .library(name: "ConvKitReport", targets: ["ConvKitReport"]),
+        .library(name: "ConvKitBatch", targets: ["ConvKitBatch"]),
         .executable(name: "convkit", targets: ["convkit"]),
     ],
     dependencies: [
@@ -51,10 +52,12 @@ let package = Package(
         ),
         // Mosaics, comparison grids, HTML reports, text through FreeType.
         .target(name: "ConvKitReport", dependencies: ["ConvKit", "ConvKitIO", "CFreeType"]),
+        // Many inputs: manifest, resume, shards, progress, signals.
+        .target(name: "ConvKitBatch", dependencies: ["ConvKit", "ConvKitIO"]),
         .executableTarget(
             name: "convkit",
             dependencies: [
-                "ConvKit", "ConvKitIO", "ConvKitPresets", "ConvKitReport",
+                "ConvKit", "ConvKitIO", "ConvKitPresets", "ConvKitReport", "ConvKitBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "ConvKitIOTests", dependencies: ["ConvKitIO", "ConvKit"]),
         .testTarget(name: "ConvKitPresetsTests", dependencies: ["ConvKitPresets", "ConvKit", "ConvKitIO", "_ConvKitTestSupport"]),
         .testTarget(name: "ConvKitReportTests", dependencies: ["ConvKitReport", "ConvKit", "ConvKitIO"]),
+        .testTarget(name: "ConvKitBatchTests", dependencies: ["ConvKitBatch", "ConvKit", "ConvKitIO"]),
         .testTarget(name: "CLITests", dependencies: ["convkit", "ConvKitIO", "ConvKit"]),
     ]
 )

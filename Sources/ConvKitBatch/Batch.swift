@@ -1,0 +1,2 @@
+// Batch processing: see issue 7.
+import ConvKit
