@@ -1,15 +1,14 @@
 /// Rank-1 kernels run as two 1-D passes: `kh + kw` multiply-adds per output
 /// instead of `kh * kw`.
 ///
-/// Schedule: output rows in bands sized to stay in L2; for each band, every
-/// input row the band reads is padded once into a row buffer and filtered
-/// horizontally into the band buffer; then each output row is the vertical
-/// filter of band rows. Pads are made one row at a time, never for the image.
+/// Schedule: for each output row, the vertical filter reads the `kh` input
+/// rows it needs in place (pad rows map through the pad mode, or a constant
+/// row) into one row buffer, whose pad columns are then filled; the horizontal
+/// filter of that buffer is the output row. No padded image, no band, no
+/// recomputation: input rows stay in L2 between neighbouring output rows.
 enum Separable {
     /// Relative tolerance of the rank-1 test: far below the 1e-4 the results must meet.
     static let tolerance: Float = 1e-6
-    /// Floats of the horizontal-pass buffer of one band (512 KiB).
-    static let bandFloats = 256 * 1024
 
     /// Column and row factors of every output channel's kernel: w[i][j] = column[i] * row[j].
     struct Factors: Sendable {
@@ -52,131 +51,136 @@ enum Separable {
         return Factors(kh: kh, kw: kw, column: column, row: row)
     }
 
+    /// Output rows per work item: enough to amortise a row buffer, small enough to balance threads.
+    static let rowsPerItem = 32
+
     static func run(_ plan: ConvPlan, _ f: Factors, strip: RowStrip, outputRows: Range<Int>,
                     into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
         let g = plan.geometry
         let outW = g.cols.output, outPlane = outputRows.count * outW
-        let paddedWidth = outW.roundedUp(to: lanes)
-        let rowsPerBand = max(1, min(outputRows.count, (bandFloats / paddedWidth - g.rows.extent) / g.rows.stride + 1))
-        let bandRows = (rowsPerBand - 1) * g.rows.stride + g.rows.extent
-        let bands = (outputRows.count + rowsPerBand - 1) / rowsPerBand
+        let bands = (outputRows.count + rowsPerItem - 1) / rowsPerItem
         let work = g.outChannels * bands
         let workers = max(1, min(threads, work))
         let coutPerGroup = g.outChannels / g.groups
-        let rowBuffer = g.cols.paddedInput + (f.kw * g.cols.dilation) + lanes * g.cols.stride
+        let w = strip.shape.width
+        // The vertically filtered row, padded; slack so the last vectors of the horizontal pass stay inside.
+        let rowFloats = g.cols.paddedInput + 4 * lanes * g.cols.stride + f.kw * g.cols.dilation
 
         f.column.withUnsafeBufferPointer { cbuf in
             f.row.withUnsafeBufferPointer { rbuf in
                 parallelFor(workers) { worker in
-                    let padded = UnsafeMutablePointer<Float>.allocate(capacity: rowBuffer)
-                    let band = UnsafeMutablePointer<Float>.allocate(capacity: bandRows * paddedWidth)
-                    defer { padded.deallocate(); band.deallocate() }
-                    padded.initialize(repeating: 0, count: rowBuffer)
-                    band.initialize(repeating: 0, count: bandRows * paddedWidth)
+                    let filtered = UnsafeMutablePointer<Float>.allocate(capacity: rowFloats)
+                    let constant = UnsafeMutablePointer<Float>.allocate(capacity: w)
+                    let sources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: f.kh)
+                    defer { filtered.deallocate(); constant.deallocate(); sources.deallocate() }
+                    filtered.initialize(repeating: 0, count: rowFloats)
+                    constant.initialize(repeating: plan.padValue, count: w)
                     for item in (work * worker / workers)..<(work * (worker + 1) / workers) {
-                        let (o, bandIndex) = (item / bands, item % bands)
-                        let first = outputRows.lowerBound + bandIndex * rowsPerBand
-                        let rows = first..<min(first + rowsPerBand, outputRows.upperBound)
+                        let (o, band) = (item / bands, item % bands)
+                        let first = outputRows.lowerBound + band * rowsPerItem
                         let input = o / coutPerGroup
-                        let inputRows = g.rows.inputRange(forOutputs: rows)
-                        let rowTaps = rbuf.baseAddress! + o * f.kw
-                        for (r, y) in inputRows.enumerated() {
-                            padRow(padded, strip: strip, channel: input, row: y, plan: plan)
-                            horizontal(padded, rowTaps, f.kw, g.cols, into: band + r * paddedWidth, width: paddedWidth)
+                        let colTaps = cbuf.baseAddress! + o * f.kh, rowTaps = rbuf.baseAddress! + o * f.kw
+                        var colSum: Float = 0
+                        for i in 0..<f.kh { colSum += colTaps[i] }
+                        let dst = out.baseAddress! + plan.destination[o] * outPlane
+                        for oy in first..<min(first + rowsPerItem, outputRows.upperBound) {
+                            for i in 0..<f.kh {
+                                let y = g.rows.inputIndex(output: oy, tap: i)
+                                sources[i] = plan.padMode.sourceIndex(y, count: strip.shape.height)
+                                    .map { strip.row(input, $0) } ?? UnsafePointer(constant)
+                            }
+                            vertical(sources, colTaps, f.kh, width: w, into: filtered + g.cols.padBefore)
+                            padColumns(filtered, g.cols, plan.padMode, constant: plan.padValue * colSum)
+                            horizontal(filtered, rowTaps, f.kw, g.cols, bias: plan.bias?[o] ?? 0, plan.activation,
+                                       into: dst + (oy - outputRows.lowerBound) * outW)
                         }
-                        let dst = out.baseAddress! + plan.destination[o] * outPlane + (rows.lowerBound - outputRows.lowerBound) * outW
-                        vertical(band, paddedWidth, cbuf.baseAddress! + o * f.kh, f.kh, rows: rows.count,
-                                 stride: g.rows.stride, dilation: g.rows.dilation, bias: plan.bias?[o] ?? 0,
-                                 plan.activation, into: dst, width: outW)
                     }
                 }
             }
         }
     }
 
-    /// Padded input row `y` (input coordinates) of `channel` into `dst`.
+    /// v[x] = sum_i taps[i] * rows[i][x] for the `width` input columns.
     @inline(__always)
-    private static func padRow(_ dst: UnsafeMutablePointer<Float>, strip: RowStrip, channel: Int, row y: Int, plan: ConvPlan) {
-        let cols = plan.geometry.cols
-        let w = strip.shape.width, padL = cols.padBefore, pw = cols.paddedInput
-        guard let sy = plan.padMode.sourceIndex(y, count: strip.shape.height) else {
-            dst.update(repeating: plan.padValue, count: pw)
+    private static func vertical(_ rows: UnsafePointer<UnsafePointer<Float>>, _ taps: UnsafePointer<Float>, _ k: Int,
+                                 width: Int, into v: UnsafeMutablePointer<Float>) {
+        var x = 0
+        // Four vectors at a time: independent accumulators hide the FMA latency.
+        while x + 4 * lanes <= width {
+            var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+            for i in 0..<k {
+                let t = V(repeating: taps[i]), p = rows[i] + x
+                a0 = a0.addingProduct(t, load(p))
+                a1 = a1.addingProduct(t, load(p + lanes))
+                a2 = a2.addingProduct(t, load(p + 2 * lanes))
+                a3 = a3.addingProduct(t, load(p + 3 * lanes))
+            }
+            let o = UnsafeMutableRawPointer(v + x)
+            o.storeBytes(of: a0, as: V.self)
+            o.storeBytes(of: a1, toByteOffset: 4 * lanes, as: V.self)
+            o.storeBytes(of: a2, toByteOffset: 8 * lanes, as: V.self)
+            o.storeBytes(of: a3, toByteOffset: 12 * lanes, as: V.self)
+            x += 4 * lanes
+        }
+        while x + lanes <= width {
+            var a = V(repeating: 0)
+            for i in 0..<k { a = a.addingProduct(V(repeating: taps[i]), load(rows[i] + x)) }
+            UnsafeMutableRawPointer(v + x).storeBytes(of: a, as: V.self)
+            x += lanes
+        }
+        // Rows are read in place: no vector may run past a row's end.
+        while x < width {
+            var a: Float = 0
+            for i in 0..<k { a += taps[i] * rows[i][x] }
+            v[x] = a
+            x += 1
+        }
+    }
+
+    /// Fills the pad columns of a vertically filtered row. Column padding
+    /// commutes with the vertical filter, except that a constant pad is
+    /// filtered too: it holds `constant` = pad value x sum of the column taps.
+    @inline(__always)
+    private static func padColumns(_ row: UnsafeMutablePointer<Float>, _ cols: AxisGeometry, _ mode: PadMode, constant: Float) {
+        let w = cols.input, padL = cols.padBefore
+        for x in 0..<padL { row[x] = mode.sourceIndex(x - padL, count: w).map { row[padL + $0] } ?? constant }
+        for x in (padL + w)..<cols.paddedInput {
+            row[x] = mode.sourceIndex(x - padL, count: w).map { row[padL + $0] } ?? constant
+        }
+    }
+
+    /// out[ox] = bias + sum_j taps[j] * row[ox*s + j*d].
+    @inline(__always)
+    private static func horizontal(_ row: UnsafePointer<Float>, _ taps: UnsafePointer<Float>, _ k: Int, _ cols: AxisGeometry,
+                                   bias: Float, _ activation: Activation, into out: UnsafeMutablePointer<Float>) {
+        let (s, d, width) = (cols.stride, cols.dilation, cols.output)
+        guard s == 1 else {
+            for x in 0..<width {
+                var a = bias
+                for j in 0..<k { a += taps[j] * row[x * s + j * d] }
+                out[x] = activation(a)
+            }
             return
         }
-        let src = strip.row(channel, sy)
-        for x in 0..<min(padL, pw) { dst[x] = plan.padMode.sourceIndex(x - padL, count: w).map { src[$0] } ?? plan.padValue }
-        let interior = max(0, min(w, pw - padL))
-        (dst + padL).update(from: src, count: interior)
-        for x in (padL + interior)..<pw { dst[x] = plan.padMode.sourceIndex(x - padL, count: w).map { src[$0] } ?? plan.padValue }
-    }
-
-    /// h[ox] = sum_j taps[j] * padded[ox*s + j*d], for `width` (a multiple of `lanes`) outputs.
-    @inline(__always)
-    private static func horizontal(_ padded: UnsafePointer<Float>, _ taps: UnsafePointer<Float>, _ k: Int,
-                                   _ cols: AxisGeometry, into h: UnsafeMutablePointer<Float>, width: Int) {
-        let (s, d) = (cols.stride, cols.dilation)
-        if s == 1 {
-            // Four vectors at a time: independent accumulators hide the FMA latency.
-            var x = 0
-            while x + 4 * lanes <= width {
-                var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-                for j in 0..<k {
-                    let w = V(repeating: taps[j]), p = padded + x + j * d
-                    a0 = a0.addingProduct(w, load(p))
-                    a1 = a1.addingProduct(w, load(p + lanes))
-                    a2 = a2.addingProduct(w, load(p + 2 * lanes))
-                    a3 = a3.addingProduct(w, load(p + 3 * lanes))
-                }
-                let o = UnsafeMutableRawPointer(h + x)
-                o.storeBytes(of: a0, as: V.self)
-                o.storeBytes(of: a1, toByteOffset: 4 * lanes, as: V.self)
-                o.storeBytes(of: a2, toByteOffset: 8 * lanes, as: V.self)
-                o.storeBytes(of: a3, toByteOffset: 12 * lanes, as: V.self)
-                x += 4 * lanes
+        var x = 0
+        while x + 4 * lanes <= width {
+            var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
+            for j in 0..<k {
+                let t = V(repeating: taps[j]), p = row + x + j * d
+                a0 = a0.addingProduct(t, load(p))
+                a1 = a1.addingProduct(t, load(p + lanes))
+                a2 = a2.addingProduct(t, load(p + 2 * lanes))
+                a3 = a3.addingProduct(t, load(p + 3 * lanes))
             }
-            while x < width {
-                var acc = V(repeating: 0)
-                for j in 0..<k { acc = acc.addingProduct(V(repeating: taps[j]), load(padded + x + j * d)) }
-                UnsafeMutableRawPointer(h + x).storeBytes(of: acc, as: V.self)
-                x += lanes
-            }
-        } else {
-            for x in 0..<min(width, cols.output) {
-                var acc: Float = 0
-                for j in 0..<k { acc += taps[j] * padded[x * s + j * d] }
-                h[x] = acc
-            }
+            store(a0, a1, a2, to: out + x, 3 * lanes, activation)
+            store(a3, to: out + x + 3 * lanes, lanes, activation)
+            x += 4 * lanes
         }
-    }
-
-    /// out[oy][ox] = bias + sum_i taps[i] * band[oy*s + i*d][ox].
-    @inline(__always)
-    private static func vertical(_ band: UnsafePointer<Float>, _ stride: Int, _ taps: UnsafePointer<Float>, _ k: Int,
-                                 rows: Int, stride s: Int, dilation d: Int, bias: Float, _ activation: Activation,
-                                 into out: UnsafeMutablePointer<Float>, width: Int) {
-        for oy in 0..<rows {
-            let base = band + oy * s * stride
-            let dst = out + oy * width
-            var x = 0
-            while x + 4 * lanes <= width {
-                var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
-                for i in 0..<k {
-                    let w = V(repeating: taps[i]), p = base + i * d * stride + x
-                    a0 = a0.addingProduct(w, load(p))
-                    a1 = a1.addingProduct(w, load(p + lanes))
-                    a2 = a2.addingProduct(w, load(p + 2 * lanes))
-                    a3 = a3.addingProduct(w, load(p + 3 * lanes))
-                }
-                store(a0, a1, a2, to: dst + x, 3 * lanes, activation)
-                store(a3, to: dst + x + 3 * lanes, lanes, activation)
-                x += 4 * lanes
-            }
-            while x < width {
-                var acc = V(repeating: bias)
-                for i in 0..<k { acc = acc.addingProduct(V(repeating: taps[i]), load(base + i * d * stride + x)) }
-                store(acc, to: dst + x, width - x, activation)
-                x += lanes
-            }
+        while x < width {
+            var a = V(repeating: bias)
+            for j in 0..<k { a = a.addingProduct(V(repeating: taps[j]), load(row + x + j * d)) }
+            store(a, to: out + x, width - x, activation)
+            x += lanes
         }
     }
 }
