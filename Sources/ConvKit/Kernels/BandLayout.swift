@@ -19,12 +19,19 @@ struct BandLayout {
     let rowsGeometry: AxisGeometry
 
     init(geometry g: ConvGeometry, channels: Int) {
+        self.init(channels: channels, phases: g.cols.stride, cols: g.cols, rows: g.rows)
+    }
+
+    /// A layout with `phases` column phases of at least `phaseLength` floats each
+    /// (default: the padded width's share plus slack). Columns past the padded
+    /// width read as zeros.
+    init(channels: Int, phases: Int, cols: AxisGeometry, rows: AxisGeometry, phaseLength: Int? = nil) {
         self.channels = channels
-        self.stride = g.cols.stride
-        self.phaseStride = (g.cols.paddedInput + g.cols.stride - 1) / g.cols.stride + lanes
-        self.rowStride = phaseStride * g.cols.stride
-        self.cols = g.cols
-        self.rowsGeometry = g.rows
+        self.stride = phases
+        self.phaseStride = max(phaseLength ?? 0, (cols.paddedInput + phases - 1) / phases + lanes)
+        self.rowStride = phaseStride * phases
+        self.cols = cols
+        self.rowsGeometry = rows
     }
 
     /// Floats of one padded row across every channel.
@@ -40,7 +47,12 @@ struct BandLayout {
 
     /// Copies the padded input rows that `outputRows` read into `band`.
     func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, outputRows: Range<Int>, plan: ConvPlan) {
-        let inputRows = rowsGeometry.inputRange(forOutputs: outputRows)
+        fill(band, from: strip, inputRows: rowsGeometry.inputRange(forOutputs: outputRows), plan: plan)
+    }
+
+    /// Copies input rows `inputRows` (input coordinates; pad rows outside the
+    /// image follow the pad mode) into `band`.
+    func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, inputRows: Range<Int>, plan: ConvPlan) {
         let h = strip.shape.height, w = strip.shape.width
         let padL = cols.padBefore, pw = cols.paddedInput
         // Interior columns are a straight copy; the rest go through the pad mode.

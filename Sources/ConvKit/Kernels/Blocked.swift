@@ -192,7 +192,7 @@ enum Blocked {
     /// The micro-kernels along one row of `width` pixels; `trash` receives the
     /// rows of channels past the group's end, so only their pointers need a valid target.
     @inline(__always)
-    private static func tiles(taps: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+    static func tiles(taps: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
                               _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, width: Int,
                               _ bias: UnsafePointer<Float>, _ activation: Activation, trash: UnsafeMutablePointer<Float>) {
         var x = 0
@@ -207,7 +207,7 @@ enum Blocked {
     }
 
     @inline(__always)
-    private static func kernelWide(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+    static func kernelWide(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
                                    _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
                                    _ bias: UnsafePointer<Float>, _ act: Activation, _ trash: UnsafeMutablePointer<Float>) {
         // Channels past the group's end write to `trash` at offset 0, not `at`.
@@ -221,7 +221,7 @@ enum Blocked {
     }
 
     @inline(__always)
-    private static func kernelNarrow(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+    static func kernelNarrow(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
                                      _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
                                      _ bias: UnsafePointer<Float>, _ act: Activation, _ trash: UnsafeMutablePointer<Float>) {
         shiftTrash(c, trash, at)

@@ -1,2 +1,0 @@
-// Preset files: see issue 5.
-import ConvKit
