@@ -46,7 +46,7 @@ struct ShapeCommand: ParsableCommand {
                 let c = try pipeline.color.outputChannels(for: shape.channels)
                 let weights = try ConvWeights.zeros(outChannels: outChannels ?? 1, inChannels: c,
                                                     groups: pipelineOptions.groups, kernel: kernelSize ?? Size2(square: 1))
-                pipeline.stages = [try pipelineOptions.convolution(.weights(weights, groups: pipelineOptions.groups))]
+                pipeline.stages = [.conv(try pipelineOptions.convolution(.weights(weights, groups: pipelineOptions.groups)))]
             }
             let stages = try pipeline.plan(for: shape)
             if json {

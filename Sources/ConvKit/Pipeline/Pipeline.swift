@@ -1,51 +1,137 @@
-/// An ordered list of convolution stages, each run on the previous one's
-/// output, after an optional colour conversion.
+/// An ordered list of stages, each run on the previous one's output, after
+/// an optional colour conversion.
 ///
-///     var p = Pipeline(stages: [conv])
+///     var p = Pipeline(stages: [.conv(conv), .pool(Pooling(.max, size: Size2(square: 2)))])
 ///     p.color = .gray
 ///     let report = try p.plan(for: Shape(channels: 3, height: 480, width: 640))
 ///     let (out, timings) = try p.run(image)
-public struct Pipeline: Sendable {
+public struct Pipeline: Hashable, Sendable {
     public var color: ColorMode
-    public var stages: [Convolution]
+    public var stages: [Stage]
 
-    public init(color: ColorMode = .keep, stages: [Convolution] = []) {
+    public init(color: ColorMode = .keep, stages: [Stage] = []) {
         self.color = color
         self.stages = stages
     }
 
+    /// A pipeline of convolutions only.
+    public init(color: ColorMode = .keep, stages: [Convolution]) {
+        self.init(color: color, stages: stages.map(Stage.conv))
+    }
+
+    /// The convolutions of the conv stages, in order.
+    public var convolutions: [Convolution] { stages.compactMap(\.convolution) }
+
     /// Every stage's geometry and cost on an input of `shape`, without
-    /// computing anything; throws the first stage that does not fit.
+    /// computing anything; throws the first stage that does not fit. The
+    /// error of a stage read from a preset names its file, line and column.
     public func plan(for shape: Shape) throws(GeometryError) -> [StageReport] {
         var current = Shape(channels: try color.outputChannels(for: shape.channels), height: shape.height, width: shape.width)
         var field = ReceptiveField.identity
         var reports: [StageReport] = []
-        for (i, conv) in stages.enumerated() {
+        for (i, stage) in stages.enumerated() {
             let g: ConvGeometry
             do {
-                g = try conv.geometry(for: current)
+                g = try stage.geometry(for: current, magnitudeGroups: magnitudeGroups(at: i))
             } catch {
+                if let o = stage.origin {
+                    throw GeometryError("\(o.keyPath): \(error.message)", hint: error.hint, subject: o.location)
+                }
                 throw GeometryError("stage \(i + 1): \(error.message)", hint: error.hint, subject: error.subject)
             }
             field = field.then(g)
-            reports.append(StageReport(index: i + 1, convolution: conv, geometry: g, receptiveField: field))
+            reports.append(StageReport(index: i + 1, stage: stage, geometry: g, receptiveField: field))
             current = g.output
         }
         return reports
     }
 
-    /// Runs the pipeline on `input`, returning the output and each stage's time.
+    /// Runs the pipeline on `input`, returning the output and each stage's
+    /// time in milliseconds (the initial colour conversion is not timed).
     public func run(_ input: Tensor, threads: Int? = nil) throws(GeometryError) -> (output: Tensor, milliseconds: [Double]) {
+        let reports = try plan(for: input.shape)
         var current = try input.converted(to: color)
         var times: [Double] = []
-        for conv in stages {
+        for r in reports {
             let start = ContinuousClock.now
-            current = try conv.run(current, threads: threads)
+            current = try r.stage.run(current, geometry: r.geometry, threads: threads)
             let d = ContinuousClock.now - start
             times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
         }
         return (current, times)
     }
+
+    /// This pipeline followed by `next`: `next`'s colour becomes a color
+    /// stage (or this pipeline's colour when this one has no stages and keeps
+    /// colours), then `next`'s stages follow.
+    ///
+    ///     let edges = blur.then(sobel)   // what `--filter blur --filter sobel` runs
+    public func then(_ next: Pipeline) -> Pipeline {
+        var out = self
+        if out.stages.isEmpty && out.color == .keep {
+            out.color = next.color
+        } else if out.stages.isEmpty && next.color == .keep {
+            // nothing to convert
+        } else if next.color != .keep {
+            out.stages.append(.color(next.color))
+        }
+        out.stages += next.stages
+        return out
+    }
+
+    /// The pipeline with the given geometry settings replacing those of every
+    /// conv stage (what `--stride`, `--padding`, `--padding-mode`,
+    /// `--pad-value` and `--dilation` do to a preset). Pool stages keep theirs.
+    public func overriding(_ o: ConvOverrides) -> Pipeline {
+        var out = self
+        for i in out.stages.indices {
+            guard case var .conv(c) = out.stages[i].operation else { continue }
+            if let s = o.stride { c.stride = s }
+            if let d = o.dilation { c.dilation = d }
+            if let p = o.padding { c.padding = p }
+            if let m = o.padMode { c.padMode = m }
+            if let v = o.padValue { c.padValue = v }
+            out.stages[i].operation = .conv(c)
+        }
+        return out
+    }
+
+    /// The groups a magnitude stage at `index` combines: its own `groups`,
+    /// or the kernel count of the nearest earlier conv bank.
+    func magnitudeGroups(at index: Int) -> Int? {
+        guard case let .magnitude(m) = stages[index].operation else { return nil }
+        if let g = m.groups { return g }
+        for s in stages[..<index].reversed() {
+            switch s.operation {
+            case .activation: continue
+            case let .conv(c):
+                if case let .perChannel(ks) = c.filters { return ks.count }
+                return nil
+            default: return nil
+            }
+        }
+        return nil
+    }
+}
+
+/// Geometry settings that replace those of every conv stage; nil keeps the stage's own.
+public struct ConvOverrides: Hashable, Sendable {
+    public var stride: Size2?
+    public var padding: Padding?
+    public var padMode: PadMode?
+    public var padValue: Float?
+    public var dilation: Size2?
+
+    public init(stride: Size2? = nil, padding: Padding? = nil, padMode: PadMode? = nil,
+                padValue: Float? = nil, dilation: Size2? = nil) {
+        self.stride = stride
+        self.padding = padding
+        self.padMode = padMode
+        self.padValue = padValue
+        self.dilation = dilation
+    }
+
+    public var isEmpty: Bool { self == ConvOverrides() }
 }
 
 extension ColorMode {
@@ -60,58 +146,5 @@ extension ColorMode {
             }
             return self == .gray ? 1 : 3
         }
-    }
-}
-
-/// What one stage does to its input: shapes, pads, receptive field, cost,
-/// and warnings about input the stage never reads.
-public struct StageReport: Sendable {
-    public let index: Int
-    public let convolution: Convolution
-    public let geometry: ConvGeometry
-    /// Receptive field and jump after this stage, on the pipeline's input.
-    public let receptiveField: ReceptiveField
-
-    /// `conv 3x3 stride 2 valid` — a short description of the stage.
-    public var summary: String {
-        let g = geometry
-        var s = "conv \(g.kernel.h)x\(g.kernel.w)"
-        if g.stride != Size2(square: 1) { s += " stride \(g.stride)" }
-        if g.dilation != Size2(square: 1) { s += " dilation \(g.dilation)" }
-        if g.groups > 1 { s += " groups \(g.groups)" }
-        s += " \(convolution.padding)"
-        if convolution.padMode != .zeros {
-            s += " \(convolution.padMode.rawValue)"
-        } else if convolution.padValue != 0 {
-            s += " pad-value \(convolution.padValue)"
-        }
-        if convolution.flip { s += " flip" }
-        if convolution.activation != .none { s += " \(convolution.activation.rawValue)" }
-        return s
-    }
-
-    /// Learned parameters: weights and bias.
-    public var parameters: Int { geometry.parameters(bias: convolution.bias != nil) }
-
-    /// The implementation that runs this stage: direct, blocked, pointwise or separable.
-    public var path: String { ((try? convolution.path(for: geometry.input)) ?? .direct).rawValue }
-
-    /// Sentences about input rows and columns no window reads.
-    public var warnings: [String] {
-        [unreadWarning(geometry.rows, noun: "row"), unreadWarning(geometry.cols, noun: "column")].compactMap { $0 }
-    }
-
-    private func unreadWarning(_ a: AxisGeometry, noun: String) -> String? {
-        let unread = a.unread
-        guard !unread.isEmpty else { return nil }
-        let plural = unread.count == 1 ? noun : noun + "s"
-        let list = unread.count <= 8 ? unread.map(String.init).joined(separator: ", ")
-            : unread.prefix(8).map(String.init).joined(separator: ", ") + ", ..."
-        if unread == Array((a.input - unread.count)..<a.input) {
-            let which = unread.count == 1 ? "the last \(noun)" : "the last \(unread.count) \(plural)"
-            return "stage \(index): stride \(a.stride) leaves \(which) unread (\(noun) index \(list) of \(a.input); "
-                + "floor((\(a.input) + \(a.padBefore) + \(a.padAfter) - \(a.extent)) / \(a.stride)) + 1 = \(a.output))"
-        }
-        return "stage \(index): \(unread.count) input \(plural) are read by no window (index \(list) of \(a.input))"
     }
 }

@@ -22,11 +22,11 @@ public struct ShapeTable {
                 "\(r.index)", r.summary, hwc(g.output),
                 "\(g.rows.padBefore),\(g.rows.padAfter),\(g.cols.padBefore),\(g.cols.padAfter)",
                 pair(r.receptiveField.size), pair(r.receptiveField.jump),
-                "\(g.macs)", "\(r.parameters)", "\(g.outputBytes)", formatDensity(g.density),
+                "\(r.macs)", "\(r.parameters)", "\(g.outputBytes)", formatDensity(g.density),
             ])
         }
         if let last = stages.last {
-            let total = stages.reduce(0) { $0 + $1.geometry.macs }
+            let total = stages.reduce(0) { $0 + $1.macs }
             let params = stages.reduce(0) { $0 + $1.parameters }
             rows.append(["total", "", hwc(last.geometry.output), "", "", "", "\(total)", "\(params)",
                          "\(last.geometry.outputBytes)", formatDensity(Double(last.geometry.output.count) / Double(input.count))])

@@ -7,7 +7,11 @@ public let convkitVersion = "0.1.0"
 /// receptive field and jump as `[rows, columns]`.
 public struct StageSummary: Codable, Sendable, Equatable {
     public var stage: Int
+    /// conv, pool, activation, magnitude or color.
+    public var kind: String
     public var operation: String
+    /// `file:line:col` of the stage in its preset file, when it came from one.
+    public var origin: String?
     public var input: [Int]
     public var output: [Int]
     public var padding: [Int]
@@ -26,13 +30,15 @@ public struct StageSummary: Codable, Sendable, Equatable {
     public init(_ r: StageReport, milliseconds: Double? = nil) {
         let g = r.geometry
         stage = r.index
+        kind = r.stage.kind
         operation = r.summary
+        origin = r.stage.origin.map { "\($0.location) \($0.keyPath)" }
         input = [g.input.channels, g.input.height, g.input.width]
         output = [g.output.channels, g.output.height, g.output.width]
         padding = [g.rows.padBefore, g.rows.padAfter, g.cols.padBefore, g.cols.padAfter]
         receptiveField = [r.receptiveField.size.h, r.receptiveField.size.w]
         jump = [r.receptiveField.jump.h, r.receptiveField.jump.w]
-        macs = g.macs
+        macs = r.macs
         parameters = r.parameters
         outputBytes = g.outputBytes
         density = g.density

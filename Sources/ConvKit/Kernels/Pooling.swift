@@ -1,0 +1,41 @@
+/// Max or average pooling of every channel plane on its own, PyTorch's
+/// `max_pool2d` / `avg_pool2d(count_include_pad=True)`: taps in the pad are
+/// `-inf` for max (they never win) and 0 for average, whose divisor is always
+/// `kh * kw`. Channels are spread over `threads`; no allocation inside.
+func pool2D(_ src: UnsafeBufferPointer<Float>, _ dst: UnsafeMutableBufferPointer<Float>,
+            geometry g: ConvGeometry, max isMax: Bool, threads: Int) {
+    let channels = g.input.channels
+    let inPlane = g.input.planeCount, outPlane = g.output.planeCount
+    let inW = g.input.width, outH = g.output.height, outW = g.output.width
+    let kh = g.rows.kernel, kw = g.cols.kernel
+    let scale = 1 / Float(kh * kw)
+    let workers = Swift.max(1, Swift.min(threads, channels))
+    parallelFor(workers) { w in
+        for c in (channels * w / workers)..<(channels * (w + 1) / workers) {
+            let s = src.baseAddress! + c * inPlane
+            let d = dst.baseAddress! + c * outPlane
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    var acc: Float = isMax ? -.infinity : 0
+                    for ty in 0..<kh {
+                        let iy = g.rows.inputIndex(output: oy, tap: ty)
+                        if iy < 0 || iy >= g.input.height { continue }
+                        let row = s + iy * inW
+                        for tx in 0..<kw {
+                            let ix = g.cols.inputIndex(output: ox, tap: tx)
+                            if ix < 0 || ix >= inW { continue }
+                            let v = row[ix]
+                            if isMax {
+                                // NaN wins, as in PyTorch.
+                                if v > acc || v.isNaN { acc = v }
+                            } else {
+                                acc += v
+                            }
+                        }
+                    }
+                    d[oy * outW + ox] = isMax ? acc : acc * scale
+                }
+            }
+        }
+    }
+}
