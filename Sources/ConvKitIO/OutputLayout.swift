@@ -7,8 +7,12 @@ import Foundation
 ///     // edges-000.png, edges-001.png, ...
 public enum Layout: String, Sendable, CaseIterable {
     /// One file when the format can hold the channels (PNG 1-4, JPEG 1 or 3,
-    /// `.npy` any); otherwise one file per channel, with a note.
+    /// `.npy` any); otherwise one file per channel, with a note. Through
+    /// ConvKitReport's `OutputWriter`, counts other than 1/3/4 become a mosaic.
     case auto
+    /// Every map as a labelled tile of one picture, drawn by ConvKitReport's
+    /// `OutputWriter` (labels need its fonts); `.npy` keeps the whole tensor.
+    case mosaic
     /// Always one single-channel file per channel: `stem-000.ext`, `stem-001.ext`, ...
     case channels
 }
@@ -20,7 +24,9 @@ extension ImageEncoder {
     /// writes one file (gray, gray+alpha, RGB, RGBA), JPEG with 1 or 3; any
     /// other count writes one file per channel, named `stem-000.ext`,
     /// `stem-001.ext`, ... next to `path`, and `note` says so.
-    /// `.channels`: always one file per channel.
+    /// `.channels`: always one file per channel. `.mosaic` writes `.npy`
+    /// whole and is otherwise an error here: ConvKitReport's `OutputWriter`
+    /// draws mosaics.
     ///
     /// Each file is written atomically; if one fails, the files this call
     /// already wrote are removed, so a failure leaves no partial output.
@@ -37,9 +43,13 @@ extension ImageEncoder {
         case .png: fits = (1...4).contains(tensor.channels)
         case .jpeg: fits = tensor.channels == 1 || tensor.channels == 3
         }
-        if layout == .auto && fits {
+        if (layout == .auto && fits) || (layout == .mosaic && format == .npy) {
             try write(tensor, to: path, options: options)
             return ([path], nil)
+        }
+        if layout == .mosaic {
+            throw CodecError(path: path, "the mosaic layout is drawn by ConvKitReport",
+                             hint: "write it with OutputWriter.writeOutputs, or use --layout auto or channels")
         }
         let paths = channelPaths(for: path, count: tensor.channels)
         var written: [String] = []

@@ -1,2 +1,0 @@
-// Report rendering: see issue 6.
-import CFreeType

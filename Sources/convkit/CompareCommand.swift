@@ -1,0 +1,115 @@
+import ArgumentParser
+import ConvKit
+import ConvKitIO
+import ConvKitReport
+
+extension Colormap: ExpressibleByArgument {}
+extension CellScale: ExpressibleByArgument {}
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one pipeline under several settings and draw the outputs side by side at their native size.",
+        discussion: """
+            Each --sweep KEY=V1,V2,... multiplies the cells; keys: stride, padding, padding_mode, dilation \
+            (replaced in every conv stage) and kernel (the size of a preset's generator kernel). Separate \
+            values with ';' when they hold commas: --sweep 'padding=1,2;same'. Rows follow the first key, \
+            columns the others. Example:
+              convkit compare photo.png --kernel "3x3: -1,0,1 -2,0,2 -1,0,1" --sweep stride=1,2 \
+            --sweep padding=valid,same -o grid.png --html report.html
+            """
+    )
+
+    @Argument(help: "A PNG, JPEG or .npy file.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "The grid, a .png file.")
+    var output: String
+
+    @Option(help: ArgumentHelp("A setting to vary (repeatable).", valueName: "KEY=V1,V2,..."))
+    var sweep: [String] = []
+
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report.", valueName: "REPORT.html"))
+    var html: String?
+
+    @Option(help: "native (each output at its own size) or fit (scaled to the input, nearest-neighbour).")
+    var scale: CellScale = .native
+
+    @OptionGroup var pipelineOptions: PipelineOptions
+    @OptionGroup var decode: DecodeFlags
+
+    @Option(help: "Float to pixel per map: clamp, minmax, abs or signed.")
+    var map: PixelMap = .clamp
+
+    @Option(help: "gray, viridis, magma or coolwarm (diverging around 0 with --map signed), for single maps.")
+    var colormap: Colormap = .gray
+
+    @Option(help: "Worker threads (default: one per core).")
+    var threads: Int?
+
+    @Flag(help: "Allow an output to replace the input file.")
+    var overwrite = false
+
+    @Flag(help: "Print every cell's settings, shapes, padding, density, MACs and time as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard output.lowercased().hasSuffix(".png") else { throw ValidationError("the grid (-o) must be a .png file") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+    }
+
+    func run() throws {
+        try reportingErrors(subject: input) {
+            try OverwriteGuard.check(output: output, inputs: [input], overwrite: overwrite)
+            if let html { try OverwriteGuard.check(output: html, inputs: [input], overwrite: overwrite) }
+            let sweeps = try sweep.map { text throws(ReportError) in try Sweep(parsing: text) }
+            let decoded = try ImageDecoder.decode(path: input, options: decode.options)
+            decoded.warnings.forEach { warn("\(input): \($0)") }
+            let base = try pipelineOptions.pipeline()
+            guard !base.stages.isEmpty else {
+                throw ReportError("there is nothing to compare", hint: "give a pipeline: --filter or --kernel", subject: "compare")
+            }
+            let cells = try Comparison.run(
+                input: decoded.tensor, sweeps: sweeps,
+                source: { size throws in
+                    // Preset generators come with --filter (issue 5); a kernel given outright has no size to change.
+                    guard size == nil else {
+                        throw ReportError("--sweep kernel changes the size of a generator kernel (gaussian, box, laplacian, random)",
+                                          hint: "use a --filter preset with a generator kernel", subject: "--sweep kernel")
+                    }
+                    return base
+                },
+                map: map, colormap: colormap, scale: scale, threads: threads)
+            try ComparisonReport.write(cells: cells, rows: ComparisonGrid.rows(for: sweeps), input: decoded.tensor,
+                                       inputName: input, title: "convkit compare: \(input)", grid: output, html: html)
+            if json {
+                try printJSON(CompareSummary(input: input, grid: output, html: html, cells: cells))
+            } else {
+                print(Comparison.table(cells))
+            }
+        }
+    }
+}
+
+/// What `compare --json` prints.
+struct CompareSummary: Encodable {
+    struct Cell: Encodable {
+        var settings: [String: String]
+        var accounting: Accounting
+    }
+
+    var version = convkitVersion
+    var input: String
+    var grid: String
+    var html: String?
+    var cells: [Cell]
+
+    init(input: String, grid: String, html: String?, cells: [ComparisonCell]) {
+        self.input = input
+        self.grid = grid
+        self.html = html
+        self.cells = cells.map { c in
+            Cell(settings: Dictionary(c.setting.values.map { ($0.key.rawValue, $0.value) }, uniquingKeysWith: { $1 }),
+                 accounting: c.accounting)
+        }
+    }
+}
