@@ -1,2 +1,0 @@
-// Batch processing: see issue 7.
-import ConvKit

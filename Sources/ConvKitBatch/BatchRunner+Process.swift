@@ -1,0 +1,53 @@
+import ConvKit
+import ConvKitIO
+import Foundation
+
+extension BatchRunner {
+    /// Decodes, runs and writes one input. Returns its manifest entry, or nil
+    /// when a signal arrived and the input was abandoned before its write.
+    func process(_ item: BatchPlan.Item, threads: Int) -> ManifestEntry? {
+        let start = ContinuousClock.now
+        var e = entry(for: item, status: .failed)
+        (e.inputBytes, e.inputModified) = Self.identity(item.input.path)
+        do {
+            try OverwriteGuard.check(output: item.output, inputs: [item.input.path], overwrite: options.overwrite)
+            let decoded = try ImageDecoder.decode(path: item.input.path, options: options.decode)
+            var warnings = decoded.warnings
+            for w in decoded.warnings { progress?.message("convkit: warning: \(item.input.path): \(w)") }
+            e.inputShape = Self.dims(decoded.tensor.shape)
+            if isCancelled { return nil }
+            let stages = try options.pipeline.plan(for: decoded.tensor.shape)
+            warnings += stages.flatMap(\.warnings)
+            let (result, _) = try options.pipeline.run(decoded.tensor, threads: threads)
+            e.outputShape = Self.dims(result.shape)
+            if isCancelled { return nil }
+            var encode = options.encode
+            encode.text = [
+                "Software": "convkit \(convkitVersion)",
+                "convkit:pipeline": stages.isEmpty ? "none" : stages.map(\.summary).joined(separator: " | "),
+                "convkit:input-shape": decoded.tensor.shape.description,
+                "convkit:output-shape": result.shape.description,
+            ]
+            let dir = (item.output as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            let written = try ImageEncoder.writeOutputs(result, to: item.output, layout: options.layout, options: encode)
+            if let note = written.note { warnings.append(note) }
+            e.outputs = written.paths
+            e.warnings = warnings.isEmpty ? nil : warnings
+            e.status = .ok
+        } catch let error as GeometryError {
+            var error = error
+            if error.subject == nil { error.subject = item.input.path }
+            e.error = error.description
+        } catch let error as any ConvKitError {
+            e.error = error.description
+        } catch {
+            e.error = "\(item.input.path): \(error)"
+        }
+        let d = ContinuousClock.now - start
+        e.ms = (ProgressReporter.seconds(d) * 1e4).rounded() / 10
+        return e
+    }
+
+    static func dims(_ s: ConvKit.Shape) -> [Int] { [s.channels, s.height, s.width] }
+}
