@@ -33,7 +33,7 @@ struct Apply: ParsableCommand {
             try OverwriteGuard.check(output: output, inputs: [input], overwrite: outputOptions.overwrite)
             let decoded = try ImageDecoder.decode(path: input, options: decode.options)
             decoded.warnings.forEach { warn("\(input): \($0)") }
-            let pipeline = try pipelineOptions.pipeline()
+            let (pipeline, defaults) = try pipelineOptions.resolve()
             let stages = try pipeline.plan(for: decoded.tensor.shape)
             if !json { stages.flatMap(\.warnings).forEach(warn) }
             let (result, times) = try pipeline.run(decoded.tensor, threads: threads)
@@ -44,7 +44,8 @@ struct Apply: ParsableCommand {
                 "convkit:output-shape": result.shape.description,
             ]
             let written = try ImageEncoder.writeOutputs(
-                result, to: output, layout: outputOptions.layout, options: outputOptions.encodeOptions(text: text))
+                result, to: output, layout: outputOptions.layout(defaults: defaults),
+                options: outputOptions.encodeOptions(text: text, defaults: defaults))
             if let note = written.note { warn(note) }
             if json {
                 try printJSON(ApplySummary(

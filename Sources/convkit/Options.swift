@@ -1,9 +1,22 @@
 import ArgumentParser
 import ConvKit
 import ConvKitIO
+import ConvKitReport
+import ConvKitPresets
 
-/// The options that describe one convolution stage.
+/// The options that describe a pipeline: presets (`--filter`, repeatable,
+/// chained in order), then an optional convolution from `--kernel` or
+/// `--weights`; the geometry flags, when given, replace those of every conv stage.
 struct PipelineOptions: ParsableArguments {
+    @Option(name: .customLong("filter"), help: ArgumentHelp("""
+        A preset: a .yaml/.yml/.json path, or a name looked up in --filters-dir, then $CONVKIT_FILTERS \
+        (colon-separated directories), then the shipped presets (`convkit filters list`). Repeat to chain.
+        """, valueName: "NAME|FILE"))
+    var filters: [String] = []
+
+    @Option(help: ArgumentHelp("A directory searched first for --filter names.", valueName: "DIR"))
+    var filtersDir: String?
+
     @Option(help: ArgumentHelp("An ImageMagick kernel string; ';' separates a bank of kernels, each applied to every channel.",
                                valueName: "WxH[+X+Y]: v,v,..."))
     var kernel: String?
@@ -18,35 +31,37 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Groups of a 4-D --weights (Cin and Cout must be multiples).")
     var groups: Int = 1
 
-    @Option(help: ArgumentHelp("Stride S or SH,SW.", valueName: "S"))
-    var stride: Size2 = Size2(square: 1)
+    @Option(help: ArgumentHelp("Stride S or SH,SW (default 1; given, it replaces every conv stage's).", valueName: "S"))
+    var stride: Size2?
 
-    @Option(help: ArgumentHelp("valid, same (TensorFlow rule, any stride), full, N, PH,PW or TOP,BOTTOM,LEFT,RIGHT.",
-                               valueName: "P"))
-    var padding: Padding = .valid
+    @Option(help: ArgumentHelp("""
+        valid, same (TensorFlow rule, any stride), full, N, PH,PW or TOP,BOTTOM,LEFT,RIGHT \
+        (default valid; given, it replaces every conv stage's).
+        """, valueName: "P"))
+    var padding: Padding?
 
     @Option(help: ArgumentHelp("""
         What the pad holds: zeros; reflect (d c b|a b c d|c b a = NumPy reflect, PyTorch reflect, \
         OpenCV BORDER_REFLECT_101, SciPy mirror); symmetric (b a|a b c d|d c = NumPy symmetric, \
         OpenCV BORDER_REFLECT, SciPy reflect); replicate (NumPy edge, OpenCV BORDER_REPLICATE, SciPy nearest); \
-        circular (NumPy wrap, OpenCV BORDER_WRAP, SciPy wrap).
+        circular (NumPy wrap, OpenCV BORDER_WRAP, SciPy wrap). Default zeros; given, it replaces every conv stage's.
         """, valueName: "mode"))
-    var paddingMode: PadMode = .zeros
+    var paddingMode: PadMode?
 
-    @Option(parsing: .unconditional, help: "The constant that zeros padding holds.")
-    var padValue: Float = 0
+    @Option(parsing: .unconditional, help: "The constant that zeros padding holds (default 0).")
+    var padValue: Float?
 
-    @Option(help: ArgumentHelp("Dilation D or DH,DW.", valueName: "D"))
-    var dilation: Size2 = Size2(square: 1)
+    @Option(help: ArgumentHelp("Dilation D or DH,DW (default 1; given, it replaces every conv stage's).", valueName: "D"))
+    var dilation: Size2?
 
     @Flag(help: "Rotate kernels by 180 degrees: true convolution instead of cross-correlation.")
     var flip = false
 
-    @Option(help: "none, relu or abs, after the bias.")
+    @Option(help: "none, relu or abs, after the bias (of the --kernel/--weights stage).")
     var activation: Activation = .none
 
-    @Option(help: "keep (every channel), gray (BT.601 luma) or rgb, before the first stage.")
-    var color: ColorMode = .keep
+    @Option(help: "keep (every channel), gray (BT.601 luma) or rgb, before the first stage (default: the first preset's, else keep).")
+    var color: ColorMode?
 
     func validate() throws {
         if kernel != nil && weights != nil { throw ValidationError("give --kernel or --weights, not both") }
@@ -54,28 +69,45 @@ struct PipelineOptions: ParsableArguments {
         if groups < 1 { throw ValidationError("--groups must be >= 1") }
     }
 
-    /// The pipeline these options describe (empty when no kernel is given).
-    func pipeline() throws -> Pipeline {
-        let filters: Convolution.Filters
-        if let kernel {
-            filters = .perChannel(try KernelString.parse(kernel))
-        } else if let weights {
-            filters = try WeightsFile.filters(path: weights, groups: groups)
-        } else {
-            return Pipeline(color: color)
+    /// The pipeline these options describe (empty when neither --filter nor a kernel is given).
+    func pipeline() throws -> Pipeline { try resolve().pipeline }
+
+    /// The pipeline with every preset generator kernel (gaussian, box,
+    /// laplacian, random) made at `kernelSize`, as `compare --sweep kernel=K` wants.
+    func pipeline(kernelSize: Size2?) throws -> Pipeline { try resolve(kernelSize: kernelSize).pipeline }
+
+    /// The pipeline and the output defaults of the last preset (nil without --filter).
+    func resolve(kernelSize: Size2? = nil) throws -> (pipeline: Pipeline, output: OutputDefaults?) {
+        var pipeline = Pipeline(color: color ?? .keep)
+        var output: OutputDefaults?
+        let library = PresetLibrary(filtersDir: filtersDir)
+        for name in filters {
+            let preset = try library.load(name)
+            pipeline = pipeline.then(try preset.pipeline(kernelSize: kernelSize))
+            output = preset.output
         }
-        return Pipeline(color: color, stages: [try convolution(filters)])
+        if let kernel {
+            pipeline.stages.append(.conv(try convolution(.perChannel(try KernelString.parse(kernel)))))
+        } else if let weights {
+            pipeline.stages.append(.conv(try convolution(try WeightsFile.filters(path: weights, groups: groups))))
+        }
+        return (pipeline.overriding(overrides), output)
     }
 
-    /// A convolution with these options' geometry and `filters`.
+    /// The geometry flags given on the command line.
+    var overrides: ConvOverrides {
+        ConvOverrides(stride: stride, padding: padding, padMode: paddingMode, padValue: padValue, dilation: dilation)
+    }
+
+    /// A convolution with these options' geometry (defaults where not given) and `filters`.
     func convolution(_ filters: Convolution.Filters) throws -> Convolution {
         var conv = Convolution(filters: filters)
         if let bias { conv.bias = try WeightsFile.bias(path: bias) }
-        conv.stride = stride
-        conv.dilation = dilation
-        conv.padding = padding
-        conv.padMode = paddingMode
-        conv.padValue = padValue
+        conv.stride = stride ?? Size2(square: 1)
+        conv.dilation = dilation ?? Size2(square: 1)
+        conv.padding = padding ?? .valid
+        conv.padMode = paddingMode ?? .zeros
+        conv.padValue = padValue ?? 0
         conv.flip = flip
         conv.activation = activation
         return conv
@@ -100,17 +132,27 @@ struct DecodeFlags: ParsableArguments {
 
 /// How outputs are encoded.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Float to pixel: clamp ([0,1]), minmax (per map), abs (|x| clamped), signed (0 is mid-grey).")
-    var map: PixelMap = .clamp
+    @Option(name: .customLong("map"),
+            help: "Float to pixel: clamp ([0,1]), minmax (per map), abs (|x| clamped), signed (0 is mid-grey). Default: the preset's, else clamp.")
+    var mapChoice: PixelMap?
 
-    @Option(help: "PNG bit depth, 8 or 16.")
-    var depth: Int = 8
+    @Option(name: .customLong("depth"), help: "PNG bit depth, 8 or 16.")
+    var depthChoice: Int?
 
-    @Option(help: "JPEG quality, 1-100.")
-    var quality: Int = 90
+    @Option(name: .customLong("quality"), help: "JPEG quality, 1-100.")
+    var qualityChoice: Int?
 
-    @Option(help: "auto (1/2/3/4 channels as one image, else one file per map) or channels (one file per map).")
-    var layout: Layout = .auto
+    @Option(name: .customLong("layout"),
+            help: "auto (1/2/3/4 channels as one image, else one file per map) or channels (one file per map).")
+    var layoutChoice: Layout?
+
+    var map: PixelMap { mapChoice ?? .clamp }
+    var depth: Int { depthChoice ?? 8 }
+    var quality: Int { qualityChoice ?? 90 }
+    var layout: Layout { layoutChoice ?? .auto }
+
+    /// The layout given, else the preset's, else auto.
+    func layout(defaults: OutputDefaults?) -> Layout { layoutChoice ?? defaults?.layout ?? .auto }
 
     @Flag(help: "Allow the output to replace an input file.")
     var overwrite = false
@@ -120,12 +162,16 @@ struct OutputOptions: ParsableArguments {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
     }
 
-    func encodeOptions(text: [String: String]) -> EncodeOptions {
+    /// Encoding options: what the command line gives, else the preset's
+    /// output defaults (`defaults`), else convkit's.
+    func encodeOptions(text: [String: String], defaults: OutputDefaults? = nil) -> EncodeOptions {
         var o = EncodeOptions()
-        o.depth = depth
-        o.quality = quality
-        o.map = map
+        o.depth = depthChoice ?? defaults?.depth ?? 8
+        o.quality = qualityChoice ?? defaults?.quality ?? 90
+        o.map = mapChoice ?? defaults?.map ?? .clamp
         o.text = text
         return o
     }
+    @Option(help: "gray, viridis, magma or coolwarm, for single maps and mosaic tiles (coolwarm diverges around 0 with --map signed).")
+    var colormap: Colormap?
 }

@@ -32,8 +32,9 @@ struct ShapeCommand: ParsableCommand {
 
     func validate() throws {
         guard (input == nil) != (image == nil) else { throw ValidationError("give either --input HxWxC or an IMAGE") }
-        if (outChannels != nil || kernelSize != nil), pipelineOptions.kernel != nil || pipelineOptions.weights != nil {
-            throw ValidationError("--out-channels/--kernel-size describe a convolution; do not combine them with --kernel or --weights")
+        if (outChannels != nil || kernelSize != nil),
+           pipelineOptions.kernel != nil || pipelineOptions.weights != nil || !pipelineOptions.filters.isEmpty {
+            throw ValidationError("--out-channels/--kernel-size describe a convolution; do not combine them with --kernel, --weights or --filter")
         }
         if let outChannels, outChannels < 1 { throw ValidationError("--out-channels must be >= 1") }
     }

@@ -57,3 +57,15 @@ extension String {
         return String(s)
     }
 }
+
+extension Shape {
+    /// Parses `HxWxC` (or `HxW`, C = 1), the order `convkit shape --input` takes.
+    public init(parsingHWC text: String) throws(GeometryError) {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        let v = parts.compactMap { Int($0) }
+        guard v.count == parts.count, v.count == 2 || v.count == 3, v.allSatisfy({ $0 >= 1 }) else {
+            throw GeometryError("input size '\(text)' is not H x W x C", hint: "e.g. --input 28x28x1", subject: "--input")
+        }
+        self.init(channels: v.count == 3 ? v[2] : 1, height: v[0], width: v[1])
+    }
+}
