@@ -74,7 +74,8 @@ public enum Demo {
         try ComparisonReport.write(cells: cells, rows: ComparisonGrid.rows(for: sweeps), input: input,
                                    inputName: "coffee.png (embedded, 150x100)",
                                    title: "convkit demo: kernel 1/3/5 (rows) x stride 1/2 x padding valid/same",
-                                   grid: grid, html: report, notes: [("Shapes", table)])
+                                   grid: grid, html: report,
+                                   pipeline: "a k x k box (mean) filter on every channel, k = 1, 3, 5", notes: [("Shapes", table)])
         return Result(grid: grid, report: report, table: table)
     }
 }

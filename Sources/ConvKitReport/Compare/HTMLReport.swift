@@ -18,6 +18,8 @@ public struct HTMLReport {
     /// Further sections of preformatted text (e.g. shape tables), in order.
     public var notes: [(heading: String, text: String)] = []
     public var fontSource: String?
+    /// What ran, e.g. the base pipeline; default: the first cell's pipeline.
+    public var pipelineDescription: String?
 
     public init(title: String, input: Tensor, inputName: String, grid: Canvas, cells: [ComparisonCell]) {
         self.title = title
@@ -51,7 +53,7 @@ public struct HTMLReport {
                 }.joined()
                 rows += "<tr>\(tds)<td>\(try image(cell.picture, alt: "output of \(cell.setting)"))</td></tr>\n"
             }
-            let pipeline = cells.first.map { $0.accounting.pipeline } ?? "none"
+            let pipeline = pipelineDescription ?? cells.first.map { $0.accounting.pipeline } ?? "none"
             let noteHTML = notes.map { "<h2>\(escape($0.heading))</h2>\n<pre>\(escape($0.text))</pre>\n" }.joined()
             return """
                 <!DOCTYPE html>

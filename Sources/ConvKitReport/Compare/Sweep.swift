@@ -62,6 +62,11 @@ public struct Setting: Sendable, Hashable, CustomStringConvertible {
         values.isEmpty ? "as given" : values.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: " \u{00B7} ")
     }
 
+    /// `stride=2 padding=same` (ASCII, for PNG tEXt and file names), or `as-given`.
+    public var plain: String {
+        values.isEmpty ? "as-given" : values.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
+    }
+
     /// The kernel size this setting asks for, if it sweeps `kernel`.
     public var kernelSize: Int? {
         values.first { $0.key == .kernel }.flatMap { Int($0.value) }
