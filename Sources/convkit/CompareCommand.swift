@@ -37,11 +37,11 @@ struct Compare: ParsableCommand {
     @OptionGroup var pipelineOptions: PipelineOptions
     @OptionGroup var decode: DecodeFlags
 
-    @Option(help: "Float to pixel per map: clamp, minmax, abs or signed.")
-    var map: PixelMap = .clamp
+    @Option(help: "Float to pixel per map: clamp, minmax, abs or signed (default: the preset's, else clamp).")
+    var map: PixelMap?
 
-    @Option(help: "gray, viridis, magma or coolwarm (diverging around 0 with --map signed), for single maps.")
-    var colormap: Colormap = .gray
+    @Option(help: "gray, viridis, magma or coolwarm (diverging around 0 with --map signed), for single maps and mosaics.")
+    var colormap: Colormap?
 
     @Option(help: "Worker threads (default: one per core).")
     var threads: Int?
@@ -64,23 +64,28 @@ struct Compare: ParsableCommand {
             let sweeps = try sweep.map { text throws(ReportError) in try Sweep(parsing: text) }
             let decoded = try ImageDecoder.decode(path: input, options: decode.options)
             decoded.warnings.forEach { warn("\(input): \($0)") }
-            let base = try pipelineOptions.pipeline()
+            let (base, defaults) = try pipelineOptions.resolve()
             guard !base.stages.isEmpty else {
                 throw ReportError("there is nothing to compare", hint: "give a pipeline: --filter or --kernel", subject: "compare")
             }
             let cells = try Comparison.run(
                 input: decoded.tensor, sweeps: sweeps,
                 source: { size throws in
-                    // Preset generators come with --filter (issue 5); a kernel given outright has no size to change.
-                    guard size == nil else {
-                        throw ReportError("--sweep kernel changes the size of a generator kernel (gaussian, box, laplacian, random)",
-                                          hint: "use a --filter preset with a generator kernel", subject: "--sweep kernel")
+                    guard let size else { return base }
+                    let resized = try pipelineOptions.pipeline(kernelSize: Size2(square: size))
+                    guard resized != base || base.stages.contains(where: { $0.convolution?.kernelSize == Size2(square: size) }) else {
+                        throw ReportError("--sweep kernel changes the size of a generator kernel (gaussian, box, laplacian, random), "
+                                          + "and the pipeline has none", hint: "use a --filter preset with a generator kernel",
+                                          subject: "--sweep kernel")
                     }
-                    return base
+                    return resized
                 },
-                map: map, colormap: colormap, scale: scale, threads: threads)
+                map: map ?? defaults?.map ?? .clamp,
+                colormap: colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray,
+                scale: scale, threads: threads)
             try ComparisonReport.write(cells: cells, rows: ComparisonGrid.rows(for: sweeps), input: decoded.tensor,
-                                       inputName: input, title: "convkit compare: \(input)", grid: output, html: html)
+                                       inputName: input, title: "convkit compare: \(input)", grid: output, html: html,
+                                       pipeline: (try? base.plan(for: decoded.tensor.shape))?.map(\.summary).joined(separator: " | "))
             if json {
                 try printJSON(CompareSummary(input: input, grid: output, html: html, cells: cells))
             } else {
