@@ -9,7 +9,7 @@ struct ConvKitCommand: ParsableCommand {
         commandName: "convkit",
         abstract: "See what kernel size, stride, padding and dilation do to an image, and what they cost.",
         version: convkitVersion,
-        subcommands: [Apply.self, ShapeCommand.self, Compare.self, DemoCommand.self, Info.self, Bench.self]
+        subcommands: [Apply.self, ShapeCommand.self, Compare.self, DemoCommand.self, Info.self, Bench.self, Filters.self, Batch.self]
     )
 
     static func main() {
