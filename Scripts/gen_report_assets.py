@@ -45,11 +45,16 @@ def font_swift():
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "sub.ttf")
         subprocess.run(["pyftsubset", src, "--unicodes=U+0020-007E,U+00A0-00FF,U+2013,U+2014,U+2026,U+2192,U+2248,U+2264,U+2265",
-                        "--no-hinting", f"--output-file={out}"], check=True)
+                        "--no-hinting", "--name-IDs=*", f"--output-file={out}"], check=True)
         data = open(out, "rb").read()
     b64 = base64.b64encode(data).decode()
-    return (HEADER + "extension FontLocator {\n"
-            "    /// DejaVu Sans subset to Latin-1 (Bitstream Vera licence, see Sources/ConvKitReport/README.md).\n"
+    copyright = open("/usr/share/doc/fonts-dejavu-core/copyright").read()
+    start = copyright.index("Files: *")
+    end = copyright.index("\nFiles:", start + 1) if "\nFiles:" in copyright[start + 1:] else len(copyright)
+    notice = "".join("// " + line.rstrip() + "\n" for line in copyright[start:end].strip().splitlines())
+    return (HEADER + "// The font below is a subset of DejaVu Sans (Debian fonts-dejavu-core), under this licence:\n//\n"
+            + notice + "\n" + "extension FontLocator {\n"
+            "    /// DejaVu Sans subset to Latin-1 (Bitstream Vera licence, see THIRD-PARTY.md).\n"
             f'    static let embeddedDejaVuSans = """\n{chunked(b64)}\n"""\n}}\n')
 
 
