@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvKit
 import ConvKitIO
+import ConvKitReport
 
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,15 +38,12 @@ struct Apply: ParsableCommand {
             let stages = try pipeline.plan(for: decoded.tensor.shape)
             if !json { stages.flatMap(\.warnings).forEach(warn) }
             let (result, times) = try pipeline.run(decoded.tensor, threads: threads)
-            let text = [
-                "Software": "convkit \(convkitVersion)",
-                "convkit:pipeline": stages.isEmpty ? "none" : stages.map(\.summary).joined(separator: " | "),
-                "convkit:input-shape": decoded.tensor.shape.description,
-                "convkit:output-shape": result.shape.description,
-            ]
-            let written = try ImageEncoder.writeOutputs(
+            // Pipeline, shapes, padding, density, MACs, paths and time in PNG tEXt (SPEC section 10 item 6).
+            let text = Accounting(input: decoded.tensor.shape, stages: stages, milliseconds: times).pngText()
+            let written = try OutputWriter.writeOutputs(
                 result, to: output, layout: outputOptions.layout(defaults: defaults),
-                options: outputOptions.encodeOptions(text: text, defaults: defaults))
+                options: outputOptions.encodeOptions(text: text, defaults: defaults),
+                colormap: outputOptions.colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray)
             if let note = written.note { warn(note) }
             if json {
                 try printJSON(ApplySummary(

@@ -62,13 +62,17 @@ struct ApplyCommandTests {
         #expect(FileManager.default.fileExists(atPath: tmp.path("b.png")))
     }
 
-    @Test("A bank of 5 kernels on one channel writes one file per map and says so")
+    @Test("A bank of 5 kernels on one channel: auto writes a mosaic and says so, --layout channels one file per map")
     func perChannelFiles() throws {
         let tmp = try TempDir()
         let r = try CLI.run(["apply", CLI.fixture("png/basn0g08.png"), "--kernel", "1;2;3;4;5", "-o", tmp.path("m.png")])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(tmp.contents.filter { $0.hasPrefix("m-") && $0.hasSuffix(".png") }.count == 5)
-        #expect(r.stderr.contains("warning"))
+        #expect(tmp.contents == ["m.png"])
+        #expect(r.stderr.contains("warning: 5 maps written as a 3x2 mosaic"), "\(r.stderr)")
+        let c = try CLI.run(["apply", CLI.fixture("png/basn0g08.png"), "--kernel", "1;2;3;4;5", "--layout", "channels",
+                             "-o", tmp.path("c.png")])
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(tmp.contents.filter { $0.hasPrefix("c-") && $0.hasSuffix(".png") }.count == 5)
     }
 }
 
