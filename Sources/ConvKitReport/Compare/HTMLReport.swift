@@ -68,6 +68,7 @@ public struct HTMLReport {
                 h2 { font-size: 16px; margin: 28px 0 8px 0; }
                 p.meta { color: #555; margin: 0 0 16px 0; font-size: 13px; }
                 img { image-rendering: pixelated; border: 1px solid #bbb; max-width: 100%; height: auto; }
+                td img { max-width: 256px; }
                 table { border-collapse: collapse; font-size: 13px; background: #fff; }
                 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
                 th { background: #eee; }
