@@ -134,6 +134,23 @@ struct KernelPathTests {
         return Problem(input: Self.tensor(shape, &rng), conv: conv)
     }
 
+    @Test("Winograd F(2x2,3x3): odd sizes, every pad mode, bias and activation", arguments: 0..<16)
+    func winograd(seed: Int) throws {
+        var rng = SplitMix64(seed: UInt64(4000 + seed))
+        let cin = Int(rng.next() % 6) + 16, cout = Int(rng.next() % 12) + 16
+        let shape = Shape(channels: cin, height: Int(rng.next() % 13) + 3, width: Int(rng.next() % 70) + 3)
+        let w = try ConvWeights(outChannels: cout, inChannelsPerGroup: cin, kernel: Size2(square: 3),
+                                values: (0..<(cout * cin * 9)).map { _ in rng.nextNormal() })
+        var conv = Convolution(weights: w)
+        conv.padMode = PadMode.allCases[seed % 5]
+        conv.padValue = seed % 2 == 0 ? 0 : -0.5
+        conv.padding = [Padding.same, .valid, .full, .explicit(top: 0, bottom: 3, left: 2, right: 1)][seed % 4]
+        conv.bias = (0..<cout).map { _ in rng.nextNormal() }
+        conv.activation = Activation.allCases[seed % 3]
+        conv.flip = seed % 3 == 0
+        try check(Problem(input: Self.tensor(shape, &rng), conv: conv), expecting: .winograd)
+    }
+
     @Test("A kernel of rank 2 is not taken for separable")
     func rankTwo() throws {
         let sharpen = try Kernel2D(rows: [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])

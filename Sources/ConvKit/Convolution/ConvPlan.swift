@@ -98,11 +98,12 @@ struct ConvPlan: Sendable {
     /// when a group has enough output channels to fill a register tile;
     /// direct otherwise, or always when `CONVKIT_KERNEL=direct` is set.
     private mutating func choosePath() {
-        if KernelPath.forced == .direct { return }
-        if let f = Separable.factor(self) {
+        let forced = KernelPath.forced
+        if forced == .direct { return }
+        if forced == nil, let f = Separable.factor(self) {
             factors = f
             path = .separable
-        } else if Winograd.applies(geometry) {
+        } else if forced == nil || forced == .winograd, Winograd.applies(geometry) {
             winograd = Winograd.Packed(self)
             path = .winograd
         } else if geometry.outChannels / geometry.groups >= Blocked.minimumChannelsPerGroup {
@@ -157,7 +158,8 @@ public enum KernelPath: String, Sendable, Codable {
     /// 3x3 stride 1 with many channels: Winograd F(2x2, 3x3), 2.25x fewer multiplies.
     case winograd
 
-    /// `CONVKIT_KERNEL=direct` forces the direct path (to compare or to rule out the fast kernels).
+    /// `CONVKIT_KERNEL=direct` forces the direct path (to compare or to rule out the fast kernels);
+    /// `blocked` turns off the separable and Winograd paths, `winograd` the separable one.
     static let forced: KernelPath? = {
         guard let v = getenv("CONVKIT_KERNEL") else { return nil }
         return KernelPath(rawValue: String(cString: v))

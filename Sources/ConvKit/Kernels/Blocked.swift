@@ -200,9 +200,12 @@ enum Blocked {
             kernelWide(taps, a, offs, b + x, c, x, tilePixels, bias, activation, trash)
             x += tilePixels
         }
-        while x < width {
-            kernelNarrow(taps, a, offs, b + x, c, x, min(lanes, width - x), bias, activation, trash)
-            x += lanes
+        if width - x > lanes {
+            kernelMedium(taps, a, offs, b + x, c, x, min(2 * lanes, width - x), bias, activation, trash)
+            x += 2 * lanes
+        }
+        if x < width {
+            kernelNarrow(taps, a, offs, b + x, c, x, width - x, bias, activation, trash)
         }
     }
 
@@ -216,6 +219,19 @@ enum Blocked {
         microKernel8x3(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
         #else
         microKernel4x3(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
+        #endif
+        unshiftTrash(c, trash, at)
+    }
+
+    @inline(__always)
+    static func kernelMedium(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+                             _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
+                             _ bias: UnsafePointer<Float>, _ act: Activation, _ trash: UnsafeMutablePointer<Float>) {
+        shiftTrash(c, trash, at)
+        #if CONVKIT_AVX512
+        microKernel8x2(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
+        #else
+        microKernel4x2(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
         #endif
         unshiftTrash(c, trash, at)
     }

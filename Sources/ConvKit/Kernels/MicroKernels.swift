@@ -64,6 +64,58 @@ extension Blocked {
     }
 
     @inline(__always)
+    static func microKernel8x2(_ k: Int, _ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+                       _ c: UnsafePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
+                       _ bias: UnsafePointer<Float>, _ activation: Activation) {
+        var c0_0 = V(repeating: bias[0]), c0_1 = V(repeating: bias[0])
+        var c1_0 = V(repeating: bias[1]), c1_1 = V(repeating: bias[1])
+        var c2_0 = V(repeating: bias[2]), c2_1 = V(repeating: bias[2])
+        var c3_0 = V(repeating: bias[3]), c3_1 = V(repeating: bias[3])
+        var c4_0 = V(repeating: bias[4]), c4_1 = V(repeating: bias[4])
+        var c5_0 = V(repeating: bias[5]), c5_1 = V(repeating: bias[5])
+        var c6_0 = V(repeating: bias[6]), c6_1 = V(repeating: bias[6])
+        var c7_0 = V(repeating: bias[7]), c7_1 = V(repeating: bias[7])
+        for i in 0..<k {
+            let p = b + offsets[i]
+            let b0 = load(p + 0 * lanes)
+            let b1 = load(p + 1 * lanes)
+            let w = a + i * 8
+            let s0 = V(repeating: w[0])
+            c0_0 = c0_0.addingProduct(s0, b0)
+            c0_1 = c0_1.addingProduct(s0, b1)
+            let s1 = V(repeating: w[1])
+            c1_0 = c1_0.addingProduct(s1, b0)
+            c1_1 = c1_1.addingProduct(s1, b1)
+            let s2 = V(repeating: w[2])
+            c2_0 = c2_0.addingProduct(s2, b0)
+            c2_1 = c2_1.addingProduct(s2, b1)
+            let s3 = V(repeating: w[3])
+            c3_0 = c3_0.addingProduct(s3, b0)
+            c3_1 = c3_1.addingProduct(s3, b1)
+            let s4 = V(repeating: w[4])
+            c4_0 = c4_0.addingProduct(s4, b0)
+            c4_1 = c4_1.addingProduct(s4, b1)
+            let s5 = V(repeating: w[5])
+            c5_0 = c5_0.addingProduct(s5, b0)
+            c5_1 = c5_1.addingProduct(s5, b1)
+            let s6 = V(repeating: w[6])
+            c6_0 = c6_0.addingProduct(s6, b0)
+            c6_1 = c6_1.addingProduct(s6, b1)
+            let s7 = V(repeating: w[7])
+            c7_0 = c7_0.addingProduct(s7, b0)
+            c7_1 = c7_1.addingProduct(s7, b1)
+        }
+        store(c0_0, c0_1, to: c[0] + at, count, activation)
+        store(c1_0, c1_1, to: c[1] + at, count, activation)
+        store(c2_0, c2_1, to: c[2] + at, count, activation)
+        store(c3_0, c3_1, to: c[3] + at, count, activation)
+        store(c4_0, c4_1, to: c[4] + at, count, activation)
+        store(c5_0, c5_1, to: c[5] + at, count, activation)
+        store(c6_0, c6_1, to: c[6] + at, count, activation)
+        store(c7_0, c7_1, to: c[7] + at, count, activation)
+    }
+
+    @inline(__always)
     static func microKernel8x1(_ k: Int, _ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
                        _ c: UnsafePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
                        _ bias: UnsafePointer<Float>, _ activation: Activation) {
@@ -141,6 +193,38 @@ extension Blocked {
         store(c1_0, c1_1, c1_2, to: c[1] + at, count, activation)
         store(c2_0, c2_1, c2_2, to: c[2] + at, count, activation)
         store(c3_0, c3_1, c3_2, to: c[3] + at, count, activation)
+    }
+
+    @inline(__always)
+    static func microKernel4x2(_ k: Int, _ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+                       _ c: UnsafePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
+                       _ bias: UnsafePointer<Float>, _ activation: Activation) {
+        var c0_0 = V(repeating: bias[0]), c0_1 = V(repeating: bias[0])
+        var c1_0 = V(repeating: bias[1]), c1_1 = V(repeating: bias[1])
+        var c2_0 = V(repeating: bias[2]), c2_1 = V(repeating: bias[2])
+        var c3_0 = V(repeating: bias[3]), c3_1 = V(repeating: bias[3])
+        for i in 0..<k {
+            let p = b + offsets[i]
+            let b0 = load(p + 0 * lanes)
+            let b1 = load(p + 1 * lanes)
+            let w = a + i * 4
+            let s0 = V(repeating: w[0])
+            c0_0 = c0_0.addingProduct(s0, b0)
+            c0_1 = c0_1.addingProduct(s0, b1)
+            let s1 = V(repeating: w[1])
+            c1_0 = c1_0.addingProduct(s1, b0)
+            c1_1 = c1_1.addingProduct(s1, b1)
+            let s2 = V(repeating: w[2])
+            c2_0 = c2_0.addingProduct(s2, b0)
+            c2_1 = c2_1.addingProduct(s2, b1)
+            let s3 = V(repeating: w[3])
+            c3_0 = c3_0.addingProduct(s3, b0)
+            c3_1 = c3_1.addingProduct(s3, b1)
+        }
+        store(c0_0, c0_1, to: c[0] + at, count, activation)
+        store(c1_0, c1_1, to: c[1] + at, count, activation)
+        store(c2_0, c2_1, to: c[2] + at, count, activation)
+        store(c3_0, c3_1, to: c[3] + at, count, activation)
     }
 
     @inline(__always)

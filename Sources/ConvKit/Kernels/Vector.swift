@@ -5,12 +5,15 @@
 #if CONVKIT_AVX512
 /// 16 floats: one zmm register.
 typealias V = SIMD16<Float>
+/// Two vectors' worth, for loads split into even and odd lanes.
+typealias VPair = SIMD32<Float>
 /// Output channels per micro-tile: 8 x 3 accumulators = 24 of the 32 zmm registers,
 /// leaving 3 for the pixel vectors and 1 for the broadcast weight.
 let tileChannels = 8
 #else
 /// 8 floats: one ymm register (AVX2) or two NEON q registers.
 typealias V = SIMD8<Float>
+typealias VPair = SIMD16<Float>
 /// 4 x 3 accumulators = 12 of AVX2's 16 ymm registers, plus 3 pixel vectors and a broadcast.
 let tileChannels = 4
 #endif
@@ -49,6 +52,18 @@ func store(_ v0: V, _ v1: V, _ v2: V, to p: UnsafeMutablePointer<Float>, _ count
             p[i] = i < lanes ? vs.0[i] : (i < 2 * lanes ? vs.1[i - lanes] : vs.2[i - 2 * lanes])
         }
     }
+}
+
+@inline(__always)
+func loadPair(_ p: UnsafePointer<Float>) -> VPair {
+    UnsafeRawPointer(p).loadUnaligned(as: VPair.self)
+}
+
+/// Stores the first `count` of the 2 vectors' pixels at `p`.
+@inline(__always)
+func store(_ v0: V, _ v1: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
+    store(v0, to: p, count, activation)
+    if count > lanes { store(v1, to: p + lanes, count - lanes, activation) }
 }
 
 /// Stores the first `count` (at most `lanes`) pixels of `v` at `p`.

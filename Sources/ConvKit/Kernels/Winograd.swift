@@ -69,7 +69,8 @@ enum Winograd {
         let bands = (tileRows + rowsPerBand - 1) / rowsPerBand
         let workers = max(1, min(threads, bands))
         let span = rowsPerBand * tileStride  // tiles of one band, per channel and position
-        var layout = BandLayout(channels: cin, phases: 2, cols: g.cols, rows: g.rows, phaseLength: tileStride + 1)
+        // One phase: tile columns are split into even and odd lanes at load time.
+        var layout = BandLayout(channels: cin, phases: 1, cols: g.cols, rows: g.rows, phaseLength: 2 * tileStride + 2 * lanes + 2)
         let bandSize = layout.floats(rows: 2 * rowsPerBand + 2)
         let offsets = (0..<cin).map { $0 * span }
         let zeros = [Float](repeating: 0, count: tileChannels)
@@ -117,39 +118,37 @@ enum Winograd {
 
     /// V[ξ][ci][tile] = (Bᵀ d B)[ξ] for every 4x4 tile d of the band, with
     /// Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]; `lanes` tiles at a time.
+    /// Tile t's columns are 2t ... 2t+3: two loads of 2 x `lanes` floats split
+    /// into even and odd lanes give all four.
     @inline(__always)
     private static func transformInput(_ band: UnsafeMutablePointer<Float>, _ layout: BandLayout, channels: Int,
                                        tileRows: Int, tileStride: Int, span: Int, into v: UnsafeMutablePointer<Float>) {
         let channelStride = layout.channelStride(rows: layout.rowsHeld)
+        let step = channels * span
+        @inline(__always) func columns(_ p: UnsafePointer<Float>) -> (V, V, V, V) {
+            let a = loadPair(p), c = loadPair(p + 2)
+            return (a.evenHalf, a.oddHalf, c.evenHalf, c.oddHalf)
+        }
         for ci in 0..<channels {
             for r in 0..<tileRows {
                 let base = band + ci * channelStride + 2 * r * layout.rowStride
                 var q = 0
                 while q < tileStride {
-                    // d[k][j]: row k of the tile; columns 2q+j are phase j%2 at q + j/2.
-                    var t = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
-                    func row(_ k: Int) -> (V, V, V, V) {
-                        let e = base + k * layout.rowStride + q, o = e + layout.phaseStride
-                        return (load(e), load(o), load(e + 1), load(o + 1))
-                    }
-                    let d0 = row(0), d1 = row(1), d2 = row(2), d3 = row(3)
-                    // X = Bᵀ d (rows), then V = X B (columns).
-                    let x0 = (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
-                    let x1 = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
-                    let x2 = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
-                    let x3 = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
-                    t = (x0.0 - x0.2, x0.1 + x0.2, x0.2 - x0.1, x0.1 - x0.3,
-                         x1.0 - x1.2, x1.1 + x1.2, x1.2 - x1.1, x1.1 - x1.3,
-                         x2.0 - x2.2, x2.1 + x2.2, x2.2 - x2.1, x2.1 - x2.3,
-                         x3.0 - x3.2, x3.1 + x3.2, x3.2 - x3.1, x3.1 - x3.3)
+                    let p = UnsafePointer(base + 2 * q)
+                    let d0 = columns(p), d1 = columns(p + layout.rowStride)
+                    let d2 = columns(p + 2 * layout.rowStride), d3 = columns(p + 3 * layout.rowStride)
                     let dst = v + ci * span + r * tileStride + q
-                    let step = channels * span
-                    withUnsafeBytes(of: &t) { raw in
-                        for xi in 0..<16 {
-                            UnsafeMutableRawPointer(dst + xi * step).storeBytes(
-                                of: raw.load(fromByteOffset: xi * MemoryLayout<V>.stride, as: V.self), as: V.self)
-                        }
+                    @inline(__always) func put(_ xi: Int, _ x: (V, V, V, V)) {
+                        // One row of X = Bᵀ d times B: positions xi ... xi+3.
+                        UnsafeMutableRawPointer(dst + xi * step).storeBytes(of: x.0 - x.2, as: V.self)
+                        UnsafeMutableRawPointer(dst + (xi + 1) * step).storeBytes(of: x.1 + x.2, as: V.self)
+                        UnsafeMutableRawPointer(dst + (xi + 2) * step).storeBytes(of: x.2 - x.1, as: V.self)
+                        UnsafeMutableRawPointer(dst + (xi + 3) * step).storeBytes(of: x.1 - x.3, as: V.self)
                     }
+                    put(0, (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3))
+                    put(4, (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3))
+                    put(8, (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3))
+                    put(12, (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3))
                     q += lanes
                 }
             }
@@ -175,9 +174,15 @@ enum Winograd {
                 let top = out + 2 * r * width + 2 * q
                 let tiles = min(lanes, tilesW - q)
                 if tiles == lanes && 2 * (q + lanes) <= width {
-                    for i in 0..<lanes { top[2 * i] = y00[i]; top[2 * i + 1] = y01[i] }
+                    var even = VPair()
+                    even.evenHalf = y00
+                    even.oddHalf = y01
+                    UnsafeMutableRawPointer(top).storeBytes(of: even, as: VPair.self)
                     if 2 * r + 1 < rows {
-                        for i in 0..<lanes { top[width + 2 * i] = y10[i]; top[width + 2 * i + 1] = y11[i] }
+                        var odd = VPair()
+                        odd.evenHalf = y10
+                        odd.oddHalf = y11
+                        UnsafeMutableRawPointer(top + width).storeBytes(of: odd, as: VPair.self)
                     }
                 } else {
                     for i in 0..<tiles {
