@@ -101,7 +101,9 @@ struct ConvStageParser {
     private func nested(_ v: YAMLValue, depth: Int, what: String) throws(PresetError) -> (shape: [Int], values: [Float]) {
         guard v.isSequence else { throw v.expected(what) }
         let items = try v.sequence()
-        guard !items.isEmpty else { throw v.expected(depth == 1 ? "a non-empty list of numbers" : "a non-empty \(what)") }
+        guard !items.isEmpty else {
+            throw v.error("expected a non-empty \(depth == 1 ? "list of numbers" : depth == 2 ? "matrix" : "list"), got an empty list")
+        }
         if depth == 1 {
             var values: [Float] = []
             for x in items { values.append(Float(try x.number())) }

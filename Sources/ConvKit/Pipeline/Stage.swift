@@ -82,7 +82,7 @@ public struct StageOrigin: Hashable, Sendable {
 /// ``ConvGeometry`` with one tap per window sample). Max pooling pads with
 /// `-inf`, so a pad never wins; average pooling pads with zeros and always
 /// divides by `kh * kw`, pads included. As in PyTorch each pad may be at most
-/// half the window extent, so every window reads at least one input sample.
+/// half the window size (`k / 2`), so every window reads at least one input sample.
 ///
 ///     let p = Pooling(.max, size: Size2(square: 2))   // stride 2, no padding
 ///     // 1x28x28 -> 1x14x14
@@ -109,10 +109,10 @@ public struct Pooling: Hashable, Sendable {
     public func geometry(for input: Shape) throws(GeometryError) -> ConvGeometry {
         let g = try ConvGeometry(input: input, outChannels: input.channels, kernel: size, stride: stride,
                                  dilation: dilation, padding: padding, groups: input.channels)
-        for (axis, a) in [("rows", g.rows), ("columns", g.cols)] where max(a.padBefore, a.padAfter) > a.extent / 2 {
+        for (axis, a) in [("rows", g.rows), ("columns", g.cols)] where max(a.padBefore, a.padAfter) > a.kernel / 2 {
             throw GeometryError(
-                "\(kind.rawValue) pooling pads \(a.padBefore),\(a.padAfter) \(axis), more than half the window extent \(a.extent)",
-                hint: "as in PyTorch, pad at most \(a.extent / 2) per side, so every window reads the input")
+                "\(kind.rawValue) pooling pads \(a.padBefore),\(a.padAfter) \(axis), more than half the window size \(a.kernel)",
+                hint: "as in PyTorch, pad at most \(a.kernel / 2) per side, so every window reads the input")
         }
         return g
     }
