@@ -26,6 +26,23 @@ public enum ImageDecoder {
         try read(path: path, options: options, pixels: false).info
     }
 
+    /// Decodes an image held in memory; `name` stands for the file in errors
+    /// and warnings (its extension is compared with the content, as for a path).
+    ///
+    ///     let image = try ImageDecoder.decode(bytes: data, name: "upload.png")
+    public static func decode(bytes: [UInt8], name: String,
+                              options: DecodeOptions = DecodeOptions()) throws(CodecError) -> DecodedImage {
+        guard !bytes.isEmpty else { throw CodecError(path: name, "empty file", hint: "the file has 0 bytes") }
+        return try read(bytes: bytes, path: name, options: options, pixels: true)
+    }
+
+    /// The header facts of an image held in memory (see ``probe(path:options:)``).
+    public static func probe(bytes: [UInt8], name: String,
+                             options: DecodeOptions = DecodeOptions()) throws(CodecError) -> ImageInfo {
+        guard !bytes.isEmpty else { throw CodecError(path: name, "empty file", hint: "the file has 0 bytes") }
+        return try read(bytes: bytes, path: name, options: options, pixels: false).info
+    }
+
     /// The format of `bytes` by its magic bytes, or nil.
     public static func format(of bytes: [UInt8]) -> ImageFormat? {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return .png }
@@ -52,7 +69,11 @@ public enum ImageDecoder {
     }
 
     private static func read(path: String, options: DecodeOptions, pixels: Bool) throws(CodecError) -> DecodedImage {
-        let bytes = try FileBytes.read(path)
+        try read(bytes: FileBytes.read(path), path: path, options: options, pixels: pixels)
+    }
+
+    private static func read(bytes: [UInt8], path: String, options: DecodeOptions,
+                             pixels: Bool) throws(CodecError) -> DecodedImage {
         guard let kind = format(of: bytes) else {
             let head = bytes.prefix(8).map { hex($0) }.joined(separator: " ")
             throw CodecError(path: path, "not a PNG, JPEG or NumPy file",
