@@ -161,11 +161,11 @@ enum Blocked {
                                     let offs = obuf.baseAddress! + group * packed.taps
                                     var x = start
                                     while x + tilePixels <= end {
-                                        kernelWide(packed.taps, a, offs, strip.base.baseAddress! + x, rowPointers, x, tilePixels, bias, plan.activation, trash)
+                                        kernel(3, packed.taps, a, offs, strip.base.baseAddress! + x, rowPointers, x, tilePixels, bias, plan.activation, trash)
                                         x += tilePixels
                                     }
                                     while x < end {
-                                        kernelNarrow(packed.taps, a, offs, strip.base.baseAddress! + x, rowPointers, x, lanes, bias, plan.activation, trash)
+                                        kernel(1, packed.taps, a, offs, strip.base.baseAddress! + x, rowPointers, x, lanes, bias, plan.activation, trash)
                                         x += lanes
                                     }
                                 }
@@ -178,7 +178,7 @@ enum Blocked {
                                         let src = strip.base.baseAddress! + offsets[group * packed.taps + t]
                                         for i in 0..<lanes { tail[t * lanes + i] = vectorEnd + i < plane ? src[vectorEnd + i] : 0 }
                                     }
-                                    kernelNarrow(packed.taps, a, tbuf.baseAddress!, tail, rowPointers, vectorEnd, plane - vectorEnd,
+                                    kernel(1, packed.taps, a, tbuf.baseAddress!, tail, rowPointers, vectorEnd, plane - vectorEnd,
                                                  bias, plan.activation, trash)
                                 }
                             }
@@ -197,54 +197,38 @@ enum Blocked {
                               _ bias: UnsafePointer<Float>, _ activation: Activation, trash: UnsafeMutablePointer<Float>) {
         var x = 0
         while x + tilePixels <= width {
-            kernelWide(taps, a, offs, b + x, c, x, tilePixels, bias, activation, trash)
+            kernel(3, taps, a, offs, b + x, c, x, tilePixels, bias, activation, trash)
             x += tilePixels
         }
         if width - x > lanes {
-            kernelMedium(taps, a, offs, b + x, c, x, min(2 * lanes, width - x), bias, activation, trash)
+            kernel(2, taps, a, offs, b + x, c, x, min(2 * lanes, width - x), bias, activation, trash)
             x += 2 * lanes
         }
         if x < width {
-            kernelNarrow(taps, a, offs, b + x, c, x, width - x, bias, activation, trash)
+            kernel(1, taps, a, offs, b + x, c, x, width - x, bias, activation, trash)
         }
     }
 
+    /// One micro-kernel call over `vectors` (1, 2 or 3) vectors of pixels, of which the first `count` are stored.
     @inline(__always)
-    static func kernelWide(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
-                                   _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
-                                   _ bias: UnsafePointer<Float>, _ act: Activation, _ trash: UnsafeMutablePointer<Float>) {
+    static func kernel(_ vectors: Int, _ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+                       _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
+                       _ bias: UnsafePointer<Float>, _ act: Activation, _ trash: UnsafeMutablePointer<Float>) {
         // Channels past the group's end write to `trash` at offset 0, not `at`.
         shiftTrash(c, trash, at)
+        let rows = UnsafePointer(c)
         #if CONVKIT_AVX512
-        microKernel8x3(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
+        switch vectors {
+        case 3: microKernel8x3(k, a, offs, b, rows, at, count, bias, act)
+        case 2: microKernel8x2(k, a, offs, b, rows, at, count, bias, act)
+        default: microKernel8x1(k, a, offs, b, rows, at, count, bias, act)
+        }
         #else
-        microKernel4x3(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
-        #endif
-        unshiftTrash(c, trash, at)
-    }
-
-    @inline(__always)
-    static func kernelMedium(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
-                             _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
-                             _ bias: UnsafePointer<Float>, _ act: Activation, _ trash: UnsafeMutablePointer<Float>) {
-        shiftTrash(c, trash, at)
-        #if CONVKIT_AVX512
-        microKernel8x2(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
-        #else
-        microKernel4x2(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
-        #endif
-        unshiftTrash(c, trash, at)
-    }
-
-    @inline(__always)
-    static func kernelNarrow(_ k: Int, _ a: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
-                                     _ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ at: Int, _ count: Int,
-                                     _ bias: UnsafePointer<Float>, _ act: Activation, _ trash: UnsafeMutablePointer<Float>) {
-        shiftTrash(c, trash, at)
-        #if CONVKIT_AVX512
-        microKernel8x1(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
-        #else
-        microKernel4x1(k, a, offs, b, UnsafePointer(c), at, count, bias, act)
+        switch vectors {
+        case 3: microKernel4x3(k, a, offs, b, rows, at, count, bias, act)
+        case 2: microKernel4x2(k, a, offs, b, rows, at, count, bias, act)
+        default: microKernel4x1(k, a, offs, b, rows, at, count, bias, act)
+        }
         #endif
         unshiftTrash(c, trash, at)
     }
