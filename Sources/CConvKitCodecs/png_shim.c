@@ -102,6 +102,11 @@ static int fail(ckit_png_ctx *ctx, int status, const char *msg) {
     return status;
 }
 
+/* Bytes a decompressed ancillary chunk may use beyond the file's own size. */
+#define CKIT_PNG_CHUNK_SLACK ((png_alloc_size_t)8 << 20)
+/* Ancillary chunks kept per image (libpng's own default is 1000 where set). */
+#define CKIT_PNG_CHUNK_CACHE_MAX 1000
+
 static void too_large(ckit_png_ctx *ctx, uint32_t w, uint32_t h) {
     snprintf(ctx->message, sizeof ctx->message, "declared %ux%u exceeds max-pixels %llu", (unsigned)w, (unsigned)h,
              (unsigned long long)ctx->max_pixels);
@@ -128,6 +133,14 @@ int ckit_png_read_header(ckit_png_ctx *ctx, ckit_image_header *header) {
     uint64_t side = ctx->max_pixels < PNG_UINT_31_MAX ? ctx->max_pixels : PNG_UINT_31_MAX;
     if (side < 1) side = 1;
     png_set_user_limits(ctx->png, (png_uint_32)side, (png_uint_32)side);
+    /* libpng allocates a whole ancillary chunk (iTXt, iCCP, zTXt, ...) at the
+     * length its header declares before reading it; Debian's libpng sets no
+     * cap, so a 300-byte file declaring a 1.8 GB iTXt allocated 1.8 GB (found by
+     * FuzzPNG). No chunk can hold more than the file, and decompressed text or
+     * profiles beyond 8 MB are not images: cap both. IDAT is streamed, not capped. */
+    png_set_chunk_malloc_max(ctx->png, (png_alloc_size_t)ctx->size + CKIT_PNG_CHUNK_SLACK);
+    /* At most this many ancillary chunks (tEXt, sPLT, unknown) are kept. */
+    png_set_chunk_cache_max(ctx->png, CKIT_PNG_CHUNK_CACHE_MAX);
     png_set_read_fn(ctx->png, ctx, read_fn);
     png_read_info(ctx->png, ctx->info);
 

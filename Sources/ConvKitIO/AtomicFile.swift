@@ -15,7 +15,14 @@ enum AtomicFile {
         var template = Array((prefix + "." + name + ".tmp-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw FileBytes.errnoError(path, "cannot create a temporary file in \(dir.isEmpty ? "/" : dir): ")
+            let code = errno
+            let shown = slash == nil ? "." : (dir.isEmpty ? "/" : dir)
+            if code == ENOENT || code == ENOTDIR {
+                throw CodecError(path: path, "directory \(shown) does not exist",
+                                 hint: "create it first, or pass --mkdir")
+            }
+            errno = code
+            throw writeError(path, "cannot create a temporary file in \(shown): ")
         }
         let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         var closed = false
@@ -29,14 +36,31 @@ enum AtomicFile {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw abandon(FileBytes.errnoError(path, "cannot write: "))
+                throw abandon(writeError(path, "cannot write: "))
             }
             done += n
         }
         // mkstemp creates 0600; outputs are ordinary files.
         _ = fchmod(fd, 0o644)
         closed = true
-        guard close(fd) == 0 else { throw abandon(FileBytes.errnoError(path, "cannot write: ")) }
+        guard close(fd) == 0 else { throw abandon(writeError(path, "cannot write: ")) }
         guard rename(temp, path) == 0 else { throw abandon(FileBytes.errnoError(path, "cannot rename the temporary file into place: ")) }
+    }
+
+    /// The errno text of a failed write, with a hint for the causes a user can fix.
+    static func writeError(_ path: String, _ prefix: String) -> CodecError {
+        let code = errno
+        var error = FileBytes.errnoError(path, prefix)
+        switch code {
+        case ENOSPC, EDQUOT:
+            error.hint = "the disk or quota is full; free space or write elsewhere (no partial file was left)"
+        case EFBIG:
+            error.hint = "the file size limit (ulimit -f) or the file system's largest file was reached; no partial file was left"
+        case EACCES, EPERM, EROFS:
+            error.hint = "the directory is not writable; choose another output path"
+        default:
+            break
+        }
+        return error
     }
 }

@@ -90,6 +90,10 @@ public enum ImageDecoder {
         let raw = kind == .png
             ? try PNGCodec.read(bytes, path: path, maxPixels: options.maxPixels, pixels: pixels)
             : try JPEGCodec.read(bytes, path: path, maxPixels: options.maxPixels, pixels: pixels)
+        if options.strict, let first = raw.warnings.first {
+            throw CodecError(path: path, codec: kind == .png ? PNGCodec.name : JPEGCodec.name, first,
+                             hint: "the decoder found damaged data; without --strict it decodes with a warning")
+        }
         warnings += raw.warnings
         let orientation = raw.exif.flatMap { EXIF.orientation(in: $0) }
         let apply = options.autoOrient ? orientation : nil

@@ -25,6 +25,10 @@ public struct DecodeOptions: Sendable {
     /// The largest declared width x height accepted. The check runs on the
     /// header, before any pixel buffer is allocated. Default 268,435,456 (2^28).
     public var maxPixels = 268_435_456
+    /// Treat every decoder warning (libjpeg's "Corrupt JPEG data: ...",
+    /// libpng's CRC or chunk warnings) as an error. Off by default, when the
+    /// warnings are reported with the decoded image (`--strict`).
+    public var strict = false
 
     public init() {}
 }

@@ -32,9 +32,15 @@ struct Apply: ParsableCommand {
     func run() throws {
         try reportingErrors(subject: input) {
             try OverwriteGuard.check(output: output, inputs: [input], overwrite: outputOptions.overwrite)
+            try OutputDirectory.prepare(for: output, create: outputOptions.mkdir)
+            let (pipeline, defaults) = try pipelineOptions.resolve()
+            // The memory the plan needs is decided from the header, before any pixel is decoded.
+            let info = try ImageDecoder.probe(path: input, options: decode.options)
+            let declared = Shape(channels: info.channels, height: info.height, width: info.width)
+            try MemoryBudget.check(try pipeline.plan(for: declared), input: declared, maxBytes: decode.maxBytes,
+                                   subject: input)
             let decoded = try ImageDecoder.decode(path: input, options: decode.options)
             decoded.warnings.forEach { warn("\(input): \($0)") }
-            let (pipeline, defaults) = try pipelineOptions.resolve()
             let stages = try pipeline.plan(for: decoded.tensor.shape)
             if !json { stages.flatMap(\.warnings).forEach(warn) }
             let (result, times) = try pipeline.run(decoded.tensor, threads: threads)

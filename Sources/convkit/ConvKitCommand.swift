@@ -13,6 +13,9 @@ struct ConvKitCommand: ParsableCommand {
     )
 
     static func main() {
+        // Past a file-size limit (ulimit -f) write(2) then fails with EFBIG, which
+        // becomes a clean error with no partial file, instead of killing convkit.
+        signal(SIGXFSZ, SIG_IGN)
         retainLargeAllocations()
         do {
             var command = try parseAsRoot()

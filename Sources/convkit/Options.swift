@@ -122,10 +122,19 @@ struct DecodeFlags: ParsableArguments {
     @Option(help: "Refuse images whose declared width x height exceeds this, before decoding.")
     var maxPixels: Int = 268_435_456
 
+    @Option(help: ArgumentHelp("""
+        Refuse a pipeline whose largest stage (its Float32 input plus output) needs more bytes, decided from         the plan before decoding (default 4 GiB).
+        """, valueName: "BYTES"))
+    var maxBytes: Int = MemoryBudget.defaultMaxBytes
+
+    @Flag(help: "Treat decoder warnings (libjpeg's corrupt-data warnings, libpng's) as errors.")
+    var strict = false
+
     var options: DecodeOptions {
         var o = DecodeOptions()
         o.autoOrient = !noAutoOrient
         o.maxPixels = maxPixels
+        o.strict = strict
         return o
     }
 }
@@ -156,6 +165,9 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(help: "Allow the output to replace an input file.")
     var overwrite = false
+
+    @Flag(help: "Create the output's directory (with its parents) when it does not exist.")
+    var mkdir = false
 
     func validate() throws {
         guard depth == 8 || depth == 16 else { throw ValidationError("--depth must be 8 or 16") }
