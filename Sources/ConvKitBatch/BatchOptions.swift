@@ -35,6 +35,9 @@ public struct BatchOptions: Sendable {
     public var progress: ProgressMode = .auto
     /// Stop cleanly on SIGINT/SIGTERM (exit status 130/143).
     public var trapSignals = true
+    /// Writes one result (atomically, as ``ImageEncoder`` does); the
+    /// command-line tool passes its mosaic- and colormap-aware writer.
+    public var writer: OutputWriting = .plain
 
     public init(outDir: String) { self.outDir = outDir }
 
@@ -56,7 +59,8 @@ public struct BatchOptions: Sendable {
     }
 
     public var fingerprint: Fingerprint {
-        Fingerprint(pipeline: pipeline, format: format, layout: layout, encode: encode, decode: decode)
+        Fingerprint(pipeline: pipeline, format: format, layout: layout, encode: encode, decode: decode,
+                    writer: writer.settings)
     }
 
     /// Jobs and kernel threads per job, never more threads in all than the
@@ -103,5 +107,38 @@ public struct BatchSummary: Sendable, Equatable {
         if let signal { s += "; interrupted by \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)")" }
         if stoppedByFailure { s += "; stopped at the first failure (--fail-fast)" }
         return s
+    }
+}
+
+/// How a batch writes each result: a function, and the settings of that
+/// function that change the bytes written (they enter the fingerprint).
+///
+///     var w = OutputWriting(settings: "colormap viridis") { result, path, context in
+///         try MyWriter.write(result, to: path, layout: context.layout, options: context.encode)
+///     }
+public struct OutputWriting: Sendable {
+    /// What one write knows besides the result and the output path.
+    public struct Context: Sendable {
+        /// The input's shape, before the pipeline.
+        public var input: Shape
+        /// The pipeline's stages on this input.
+        public var stages: [StageReport]
+        /// The batch's encode options; `text` holds the pipeline and shapes.
+        public var encode: EncodeOptions
+        public var layout: Layout
+    }
+
+    public var settings: String
+    public var write: @Sendable (_ result: Tensor, _ path: String, _ context: Context) throws -> (paths: [String], note: String?)
+
+    public init(settings: String,
+                write: @escaping @Sendable (Tensor, String, Context) throws -> (paths: [String], note: String?)) {
+        self.settings = settings
+        self.write = write
+    }
+
+    /// ``ImageEncoder/writeOutputs(_:to:layout:options:)``: one file, or one per channel.
+    public static let plain = OutputWriting(settings: "") { result, path, context in
+        try ImageEncoder.writeOutputs(result, to: path, layout: context.layout, options: context.encode)
     }
 }

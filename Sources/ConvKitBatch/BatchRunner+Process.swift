@@ -21,6 +21,8 @@ extension BatchRunner {
             let (result, _) = try options.pipeline.run(decoded.tensor, threads: threads)
             e.outputShape = Self.dims(result.shape)
             if isCancelled { return nil }
+            // The same text for every run of the same pipeline on the same input (no
+            // times), so that a resumed batch writes byte-identical files.
             var encode = options.encode
             encode.text = [
                 "Software": "convkit \(convkitVersion)",
@@ -30,7 +32,8 @@ extension BatchRunner {
             ]
             let dir = (item.output as NSString).deletingLastPathComponent
             if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-            let written = try ImageEncoder.writeOutputs(result, to: item.output, layout: options.layout, options: encode)
+            let context = OutputWriting.Context(input: decoded.tensor.shape, stages: stages, encode: encode, layout: options.layout)
+            let written = try options.writer.write(result, item.output, context)
             if let note = written.note { warnings.append(note) }
             e.outputs = written.paths
             e.warnings = warnings.isEmpty ? nil : warnings

@@ -15,11 +15,12 @@ public struct Fingerprint: Sendable, Equatable, CustomStringConvertible {
     public let value: String
 
     public init(pipeline: Pipeline, format: ImageFormat, layout: Layout, encode: EncodeOptions, decode: DecodeOptions,
-                version: String = convkitVersion) {
+                writer: String = "", version: String = convkitVersion) {
         var text = "convkit \(version)\n"
         text += "pipeline " + Canonical.describe(pipeline) + "\n"
         text += "format \(format.rawValue) layout \(layout.rawValue) map \(encode.map) depth \(encode.depth)"
         if format == .jpeg { text += " quality \(encode.quality)" }
+        if !writer.isEmpty { text += " " + writer }
         text += "\nauto-orient \(decode.autoOrient)\n"
         canonical = text
         value = StableHash.hex(StableHash.fnv1a64(text))

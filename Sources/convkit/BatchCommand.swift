@@ -2,6 +2,7 @@ import ArgumentParser
 import ConvKit
 import ConvKitBatch
 import ConvKitIO
+import ConvKitReport
 import Foundation
 
 struct Batch: ParsableCommand {
@@ -77,12 +78,15 @@ struct Batch: ParsableCommand {
             var options = BatchOptions(outDir: outDir)
             options.shard = try shard.map { $0 == "auto" ? try Shard.fromEnvironment(ProcessInfo.processInfo.environment)
                                                          : try Shard.parse($0) } ?? .all
-            options.pipeline = try pipelineOptions.pipeline()
+            let (pipeline, defaults) = try pipelineOptions.resolve()
+            options.pipeline = pipeline
             options.format = format.imageFormat
             options.decode = decode.options
-            options.encode = outputOptions.encodeOptions(text: [:])
-            options.layout = outputOptions.layout
+            options.encode = outputOptions.encodeOptions(text: [:], defaults: defaults)
+            options.layout = outputOptions.layout(defaults: defaults)
             options.overwrite = outputOptions.overwrite
+            options.writer = Self.writer(colormap: outputOptions.colormap
+                                            ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray)
             (options.jobs, options.threads) = (jobs, threads)
             (options.resume, options.manifest, options.failFast, options.progress) = (resume, manifest, failFast, progress)
             var collector = InputCollector(recursive: recursive, excludedDirectories: [outDir])
@@ -96,6 +100,16 @@ struct Batch: ParsableCommand {
             status = summary.exitStatus
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// What `apply` writes (mosaics, colormaps, the accounting in PNG tEXt),
+    /// without the time, so that every run writes the same bytes.
+    static func writer(colormap: Colormap) -> OutputWriting {
+        OutputWriting(settings: "colormap \(colormap.rawValue)") { result, path, context in
+            var o = context.encode
+            o.text = Accounting(input: context.input, stages: context.stages).pngText()
+            return try OutputWriter.writeOutputs(result, to: path, layout: context.layout, options: o, colormap: colormap)
+        }
     }
 
     private func listedInputs() throws -> [String] {

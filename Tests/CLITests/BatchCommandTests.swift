@@ -191,6 +191,23 @@ struct BatchCommandTests {
         #expect(try Child.run(base + blur + ["--stride", "2"]).stdout.contains("4 ok, 0 failed, 0 skipped"))
         #expect(try Child.run(base + blur + ["--stride", "2", "--depth", "16"]).stdout.contains("4 ok, 0 failed, 0 skipped"))
         #expect(try Child.run(base + blur + ["--stride", "2", "--depth", "16"]).stdout.contains("0 ok, 0 failed, 4 skipped"))
+        let viridis = base + blur + ["--stride", "2", "--depth", "16", "--colormap", "viridis"]
+        #expect(try Child.run(viridis).stdout.contains("4 ok, 0 failed, 0 skipped"))
+        #expect(try Child.run(viridis).stdout.contains("0 ok, 0 failed, 4 skipped"))
+    }
+
+    @Test("A shipped preset runs in batch as in apply, with the same bytes")
+    func preset() throws {
+        let tmp = try TempDir()
+        try copy("jpeg/flower.jpg", to: tmp.path("in/f.jpg"))
+        let r = try Child.run(["batch", tmp.path("in"), "--out-dir", tmp.path("out"), "--filter", "sobel"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let a = try Child.run(["apply", tmp.path("in/f.jpg"), "--filter", "sobel", "-o", tmp.path("apply.npy")])
+        #expect(a.status == 0, "\(a.stderr)")
+        let b = try Child.run(["batch", tmp.path("in"), "--out-dir", tmp.path("npy"), "--filter", "sobel", "--format", "npy"])
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(FileManager.default.contents(atPath: tmp.path("npy/f.npy")) == FileManager.default.contents(atPath: tmp.path("apply.npy")))
+        #expect(try ImageDecoder.decode(path: tmp.path("out/f.png")).tensor.shape.channels == 1)
     }
 
     @Test("Shards run as separate processes cover every input exactly once", arguments: [1, 2, 3, 7])
