@@ -25,8 +25,16 @@ struct Apply: ParsableCommand {
     @Flag(help: "Print a JSON summary: shapes, per-stage padding, MACs, density, time.")
     var json = false
 
+    @Option(help: ArgumentHelp("""
+        Write a picture of the geometry to -o (a .png) instead of the output: unread (the input, its rows and columns \
+        that no window of any stage reads tinted red) or pad-influence (per output pixel, the fraction of its receptive \
+        field through all stages that is padding, with a legend).
+        """, valueName: "unread|pad-influence"))
+    var overlay: OverlayKind?
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+        if overlay != nil && !output.lowercased().hasSuffix(".png") { throw ValidationError("--overlay writes a .png (-o X.png)") }
     }
 
     func run() throws {
@@ -43,19 +51,30 @@ struct Apply: ParsableCommand {
             decoded.warnings.forEach { warn("\(input): \($0)") }
             let stages = try pipeline.plan(for: decoded.tensor.shape)
             if !json { stages.flatMap(\.warnings).forEach(warn) }
+            if let overlay {
+                try Analysis.writeOverlay(overlay, input: decoded.tensor, stages: stages, to: output)
+                if json { try printJSON(Analysis(stages: stages)) } else { print(Analysis(stages: stages).lines.joined(separator: "\n")) }
+                return
+            }
             let (result, times) = try pipeline.run(decoded.tensor, threads: threads)
             // Pipeline, shapes, padding, density, MACs, paths and time in PNG tEXt (SPEC section 10 item 6).
-            let text = Accounting(input: decoded.tensor.shape, stages: stages, milliseconds: times).pngText()
+            var options = outputOptions.encodeOptions(
+                text: Accounting(input: decoded.tensor.shape, stages: stages, milliseconds: times).pngText(), defaults: defaults)
+            // Clipping and quantisation (SPEC section 10 item 5), in tEXt, --json and a warning.
+            let quantization = Analysis.quantization(result, path: output, options: options)
+            if let quantization {
+                options.text.merge(quantization.pngText()) { $1 }
+                if !json, let w = quantization.warning { warn("\(output): \(w)") }
+            }
             let written = try OutputWriter.writeOutputs(
-                result, to: output, layout: outputOptions.layout(defaults: defaults),
-                options: outputOptions.encodeOptions(text: text, defaults: defaults),
+                result, to: output, layout: outputOptions.layout(defaults: defaults), options: options,
                 colormap: outputOptions.colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray)
             if let note = written.note { warn(note) }
             if json {
                 try printJSON(ApplySummary(
                     input: input, outputs: written.paths, inputShape: decoded.tensor.shape, outputShape: result.shape,
                     stages: zip(stages, times).map { StageSummary($0, milliseconds: $1) },
-                    milliseconds: times.reduce(0, +)))
+                    milliseconds: times.reduce(0, +), analysis: Analysis(stages: stages), quantization: quantization))
             }
         }
     }
@@ -72,9 +91,15 @@ struct ApplySummary: Encodable {
     var macs: Int
     var stages: [StageSummary]
     var milliseconds: Double
+    /// Unread input rows and columns, pad influence (SPEC section 10 items 1-2).
+    var analysis: Analysis
+    /// Clipping and quantisation of the written file; nil for .npy.
+    var quantization: QuantizationReport?
 
     init(input: String, outputs: [String], inputShape: ConvKit.Shape, outputShape: ConvKit.Shape,
-         stages: [StageSummary], milliseconds: Double) {
+         stages: [StageSummary], milliseconds: Double, analysis: Analysis, quantization: QuantizationReport?) {
+        self.analysis = analysis
+        self.quantization = quantization
         self.input = input
         self.outputs = outputs
         self.inputShape = [inputShape.channels, inputShape.height, inputShape.width]

@@ -52,6 +52,10 @@ struct Compare: ParsableCommand {
     @Flag(help: "Print every cell's settings, shapes, padding, density, MACs and time as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Draw each cell as its pad-influence map (the fraction of every output's receptive field that is padding).",
+                               valueName: "pad-influence"))
+    var overlay: CompareOverlay?
+
     func validate() throws {
         guard output.lowercased().hasSuffix(".png") else { throw ValidationError("the grid (-o) must be a .png file") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
@@ -83,9 +87,13 @@ struct Compare: ParsableCommand {
                 map: map ?? defaults?.map ?? .clamp,
                 colormap: colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray,
                 scale: scale, threads: threads)
-            try ComparisonReport.write(cells: cells, rows: ComparisonGrid.rows(for: sweeps), input: decoded.tensor,
-                                       inputName: input, title: "convkit compare: \(input)", grid: output, html: html,
-                                       pipeline: (try? base.plan(for: decoded.tensor.shape))?.map(\.summary).joined(separator: " | "))
+            let drawn = overlay == nil ? cells : try Comparison.padInfluence(cells, input: decoded.tensor.shape, scale: scale)
+            try ComparisonReport.write(cells: drawn, rows: ComparisonGrid.rows(for: sweeps), input: decoded.tensor,
+                                       inputName: input, title: overlay == nil ? "convkit compare: \(input)"
+                                           : "convkit compare: \(input), pad influence (magma: black 0 % to yellow 100 % padding)",
+                                       grid: output, html: html,
+                                       pipeline: (try? base.plan(for: decoded.tensor.shape))?.map(\.summary).joined(separator: " | "),
+                                       notes: compareNotes(cells, map: map ?? defaults?.map ?? .clamp))
             if json {
                 try printJSON(CompareSummary(input: input, grid: output, html: html, cells: cells))
             } else {

@@ -49,10 +49,22 @@ struct Filters: ParsableCommand {
 
         @OptionGroup var lookup: Lookup
 
+        @Flag(help: "Apply the preset to a delta image and print the response (the kernel rotated 180 degrees for a cross-correlation).")
+        var impulse = false
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("With --impulse: draw the response magnified (.png), or save it raw (.npy).",
+                                                        valueName: "X.png"))
+        var output: String?
+
+        func validate() throws {
+            if output != nil && !impulse { throw ValidationError("-o draws the impulse response; add --impulse") }
+        }
+
         func run() throws {
             try reportingErrors {
                 let source = try lookup.library.resolve(name)
                 let preset = try source.parse()
+                if impulse { return try showImpulse(preset) }
                 let shape = try Shape(parsingHWC: input)
                 print("\(preset.text)\nsource: \(source.origin == .shipped ? "shipped (\(source.file))" : source.file)\n")
                 let stages = try preset.plan(for: shape)

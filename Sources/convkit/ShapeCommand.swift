@@ -30,6 +30,12 @@ struct ShapeCommand: ParsableCommand {
     @Flag(help: "Print every stage as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("""
+        Print code that reproduces the pipeline in torch, tf, opencv, scipy, numpy or im (ImageMagick), \
+        with a comment wherever that system cannot express a setting.
+        """, valueName: "system"))
+    var emit: RecipeTarget?
+
     func validate() throws {
         guard (input == nil) != (image == nil) else { throw ValidationError("give either --input HxWxC or an IMAGE") }
         if (outChannels != nil || kernelSize != nil),
@@ -50,11 +56,15 @@ struct ShapeCommand: ParsableCommand {
                 pipeline.stages = [.conv(try pipelineOptions.convolution(.weights(weights, groups: pipelineOptions.groups)))]
             }
             let stages = try pipeline.plan(for: shape)
-            if json {
+            if let emit {
+                print(Recipe.emit(pipeline, stages: stages, for: emit), terminator: "")
+            } else if json {
                 try printJSON(stages.map { StageSummary($0) })
             } else {
                 print(ShapeTable(input: shape, stages: stages).text)
                 stages.flatMap(\.warnings).forEach { print("warning: \($0)") }
+                let unread = UnreadMap(stages: stages)
+                if !unread.isEmpty { print("note: \(unread.summary) (through all stages)") }
             }
         }
     }
