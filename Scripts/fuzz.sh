@@ -32,7 +32,11 @@ case "$target" in
     *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 
-build
+if ! build; then
+    # A tree half-edited by someone else: fuzz the last binary that built.
+    [[ -x "$scratch/debug/$name" ]] || { echo "fuzz: build failed" >&2; exit 1; }
+    echo "fuzz: build failed; running the existing $scratch/debug/$name" >&2
+fi
 corpus="$scratch/corpus/$name"
 artifacts="$scratch/artifacts/$name"
 mkdir -p "$corpus" "$artifacts"
