@@ -53,7 +53,7 @@ enum AtomicFile {
         var error = FileBytes.errnoError(path, prefix)
         switch code {
         case ENOSPC, EDQUOT:
-            error.hint = "the disk or quota is full; free space or write elsewhere (no partial file was left)"
+            error.hint = "the disk or quota is full; free space or write elsewhere; no partial file was left"
         case EFBIG:
             error.hint = "the file size limit (ulimit -f) or the file system's largest file was reached; no partial file was left"
         case EACCES, EPERM, EROFS:
