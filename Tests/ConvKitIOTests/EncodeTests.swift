@@ -127,7 +127,8 @@ struct EncodeTests {
         let error = #expect(throws: CodecError.self) {
             try ImageEncoder.write(pattern(channels: 3, height: 4, width: 4), to: missing, options: EncodeOptions())
         }
-        #expect(error?.message.contains("No such file or directory") == true)
+        #expect(error?.message == "directory \(dir)/no-such-dir does not exist")
+        #expect(error?.hint == "create it first, or pass --mkdir")
         #expect(listing(dir).isEmpty)
         // An encode failure (5 channels in one PNG) also creates nothing.
         #expect(throws: CodecError.self) {
