@@ -54,7 +54,9 @@ struct OverlayTests {
         for (a, b) in zip(cells, maps) {
             #expect(a.accounting == b.accounting)
             #expect(b.picture.channels == 3)
-            #expect(b.picture.height == a.accounting.outputShape[1] && b.picture.width == a.accounting.outputShape[2])
+            // 12x12 input: every map magnified by the same factor (16, the cap).
+            let f = Overlay.magnification(height: 12, width: 12)
+            #expect(f == 16 && b.picture.height == f * a.accounting.outputShape[1] && b.picture.width == f * a.accounting.outputShape[2])
         }
         let valid = maps[0].picture.channel(0), same = maps[3].picture.channel(0)
         #expect(valid.data.allSatisfy { $0 == valid.data[0] }, "valid never reads padding: one colour")

@@ -47,16 +47,20 @@ extension Overlay {
 extension Comparison {
     /// The cells with their pictures replaced by pad-influence maps (each at
     /// its output's size, or the input's with `scale: .fit`), so a sweep over
-    /// padding and stride shows where each setting reads padding.
+    /// padding and stride shows where each setting reads padding. Small maps
+    /// are magnified, all by the same integer factor, so sizes still compare.
     public static func padInfluence(_ cells: [ComparisonCell], input: Shape, scale: CellScale = .native,
                                     colormap: Colormap = .magma) throws -> [ComparisonCell] {
-        try cells.map { c in
+        let f = Overlay.magnification(height: max(input.height, cells.map { $0.accounting.outputShape[1] }.max() ?? 1),
+                                      width: max(input.width, cells.map { $0.accounting.outputShape[2] }.max() ?? 1))
+        return try cells.map { c in
             let reports: [StageReport]
             do { reports = try c.pipeline.plan(for: input) } catch let error as GeometryError {
                 throw ReportError(error.message, hint: error.hint, subject: "setting \(c.setting)")
             }
             var picture = Overlay.padInfluencePicture(PadInfluence(stages: reports), colormap: colormap)
-            if scale == .fit { picture = picture.resizedNearest(height: input.height, width: input.width) }
+            let h = scale == .fit ? input.height : picture.height, w = scale == .fit ? input.width : picture.width
+            picture = picture.resizedNearest(height: h * f, width: w * f)
             return ComparisonCell(setting: c.setting, pipeline: c.pipeline, accounting: c.accounting, output: c.output, picture: picture)
         }
     }
