@@ -126,6 +126,74 @@ struct RecipeExecutionTests {
     @Test("The PyTorch recipe reproduces convkit", .enabled(if: Python.has("torch"), "PyTorch is not installed: skipped"),
           arguments: RecipeCase.all)
     func torch(_ c: RecipeCase) throws { try check(c, system: "torch") }
+
+    @Test("The TensorFlow recipe reproduces convkit", .enabled(if: Python.has("tensorflow"), "TensorFlow is not installed: skipped"),
+          arguments: RecipeCase.all)
+    func tf(_ c: RecipeCase) throws { try check(c, system: "tf") }
+
+    @Test("The TensorFlow recipe is valid Python (compiled, not run, where TensorFlow is missing)",
+          .enabled(if: Python.has("py_compile"), "python3 is not installed"), arguments: RecipeCase.all)
+    func tfCompiles(_ c: RecipeCase) throws {
+        let tmp = try TempDir()
+        try Data(NPY.encode(Tensor(zeros: ConvKit.Shape(channels: c.channels, height: 9, width: 10)))).write(to: tmp.url.appendingPathComponent("in.npy"))
+        try writeNPY([Float](repeating: 0.5, count: 24), shape: [4, 1, 3, 2], to: tmp.path("w.npy"))
+        try writeNPY([Float](repeating: 0.5, count: 4), shape: [4], to: tmp.path("b.npy"))
+        let emit = try CLI.run(["shape", "in.npy", "--emit", "tf"] + c.args, in: tmp.url)
+        try #require(emit.status == 0, "\(emit.stderr)")
+        try emit.stdout.write(toFile: tmp.path("recipe.py"), atomically: true, encoding: .utf8)
+        let run = try Python.run("-m", ["py_compile", tmp.path("recipe.py")])
+        #expect(run.status == 0, "\(emit.stdout)\n\(run.stderr)")
+    }
+}
+
+/// ImageMagick: `magick` (7) or `convert` (6), when installed.
+enum ImageMagick {
+    static let command: String? = {
+        for name in ["magick", "convert"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [name, "-version"]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { continue }
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            if p.terminationStatus == 0 && text.contains("ImageMagick") { return name }
+        }
+        return nil
+    }()
+}
+
+@Suite("Beyond the peers: ImageMagick recipes run")
+struct IMRecipeTests {
+    @Test("The ImageMagick command reproduces convkit's 8-bit PNG to one level",
+          .enabled(if: ImageMagick.command != nil, "ImageMagick is not installed: skipped"), arguments: [
+        ["--filter", "gaussian3", "--padding-mode", "replicate"], ["--filter", "box3"],
+        ["--filter", "sharpen", "--padding-mode", "circular"], ["--filter", "motion-blur", "--padding-mode", "symmetric"],
+        ["--filter", "emboss", "--padding", "valid"], ["--kernel", "2x2: 0.1,0.2 0.3,0.4", "--padding", "same", "--padding-mode", "replicate"],
+    ])
+    func runs(_ args: [String]) throws {
+        let tmp = try TempDir()
+        let input = CLI.fixture("png/basn0g08.png")
+        let emit = try CLI.run(["shape", input, "--emit", "im"] + args)
+        try #require(emit.status == 0, "\(emit.stderr)")
+        let script = emit.stdout.replacingOccurrences(of: "magick input.png", with: "\(ImageMagick.command!) '\(input)'")
+            .replacingOccurrences(of: "    output.png", with: "    '\(tmp.path("im.png"))'")
+        try script.write(toFile: tmp.path("im.sh"), atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = [tmp.path("im.sh")]
+        try p.run()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "\(script)")
+        let apply = try CLI.run(["apply", input, "-o", tmp.path("ref.png")] + args)
+        try #require(apply.status == 0, "\(apply.stderr)")
+        let a = try ImageDecoder.decode(path: tmp.path("im.png")).tensor, b = try ImageDecoder.decode(path: tmp.path("ref.png")).tensor
+        try #require(a.shape == b.shape, "\(a.shape) vs \(b.shape)\n\(script)")
+        let error = zip(a.data, b.data).map { abs($0 - $1) }.max() ?? 0
+        #expect(error <= 1.01 / 255, "\(error * 255) levels\n\(script)")
+    }
 }
 
 @Suite("Beyond the peers: the commands")

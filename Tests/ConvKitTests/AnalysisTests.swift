@@ -39,13 +39,13 @@ struct UnreadMapTests {
 
     @Test("A sample read only through a reflected pad counts as read")
     func reflectReads() throws {
-        // Dilation 3 with a 2-tap window, pad 3 before: window 0 reads -3 (pad) and 0; reflect copies sample 3 into -3.
-        let zeros = UnreadMap(stages: try plan([try conv(2, padding: .explicit(top: 3, bottom: 0, left: 0, right: 0), dilation: 3)], 4, 4))
-        let reflect = UnreadMap(stages: try plan([try conv(2, padding: .explicit(top: 3, bottom: 0, left: 0, right: 0), mode: .reflect,
-                                                           dilation: 3)], 4, 4))
-        #expect(zeros.rows.isEmpty && reflect.rows.isEmpty)
-        let g = try plan([try conv(1, stride: 3)], 4, 4)[0].geometry.rows
-        #expect(g.readMask(outputs: [true, true], copying: nil) == [true, false, false, true])
+        // 1 tap, stride 3, 2 pad rows before, 4 rows: the windows read rows -2 (pad) and 1.
+        // Zeros: row 1 only; reflect copies row 2 into row -2, so row 2 is read too.
+        let pads = Padding.explicit(top: 2, bottom: 0, left: 0, right: 0)
+        let zeros = UnreadMap(stages: try plan([try conv(1, stride: 3, padding: pads)], 4, 4))
+        let reflect = UnreadMap(stages: try plan([try conv(1, stride: 3, padding: pads, mode: .reflect)], 4, 4))
+        #expect(zeros.rows == [0, 2, 3])
+        #expect(reflect.rows == [0, 3])
     }
 }
 
