@@ -18,15 +18,20 @@ public struct QuantizationReport: Codable, Sendable, Equatable {
         public var mean: Double
     }
 
+    /// The `--map` that turned floats into [0, 1]: clamp, minmax, abs or signed.
     public var map: String
+    /// Bits per sample written: 8 or 16 (JPEG is always 8).
     public var depth: Int
+    /// Samples measured (all channels).
     public var values: Int
     /// Values below 0 and above 1 before clamping (`clamp`; for `abs`, |x| > 1).
     public var clippedLow: Int
     public var clippedHigh: Int
     /// NaN and infinities (written as 0, or clamped).
     public var nonFinite: Int
+    /// `(clippedLow + clippedHigh) / values`.
     public var clippedFraction: Double
+    /// Rounding error at 8 and 16 bits, whichever was written.
     public var error8: Error
     public var error16: Error
     /// The error of the depth written (8 or 16).
@@ -37,6 +42,7 @@ public struct QuantizationReport: Codable, Sendable, Equatable {
     /// The threshold above which ``warning`` is set.
     public static let warningFraction = 0.01
 
+    /// Measures writing `tensor` through `map` at `depth` bits.
     public init(_ tensor: Tensor, map: PixelMap, depth: Int) {
         var low = 0, high = 0, bad = 0
         for v in tensor.data {

@@ -14,6 +14,7 @@ extension StageReport {
         case data(PadMode), constant, ignored
     }
 
+    /// What this stage's pads hold: `.constant` for zeros, `.data(.reflect)` for a reflecting conv, `.ignored` for max pooling.
     public var padContent: PadContent {
         switch stage.operation {
         case let .conv(c): c.padMode == .zeros ? .constant : .data(c.padMode)
