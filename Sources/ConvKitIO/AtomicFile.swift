@@ -5,8 +5,13 @@ import Foundation
 /// directory (`.name.tmp-XXXXXX`, from mkstemp), which is then renamed over
 /// the target (rename(2) is atomic within a file system). On any failure the
 /// temporary file is removed.
-enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String) throws(CodecError) {
+///
+///     try AtomicFile.write(Array(html.utf8), to: "report.html")
+///
+/// Errors name the file and the errno text, with a hint for a missing
+/// directory (`--mkdir`), a full disk (ENOSPC, EDQUOT) and a file-size limit (EFBIG).
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String) throws(CodecError) {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
