@@ -43,6 +43,12 @@ enum Canonical {
         return out
     }
 
+    /// `is StageOrigin?` would also match every nil of any optional type.
+    private static func isOrigin(_ value: Any) -> Bool {
+        let t = Mirror(reflecting: value).subjectType
+        return t == StageOrigin.self || t == Optional<StageOrigin>.self
+    }
+
     private static func write(_ value: Any, into out: inout String) {
         let mirror = Mirror(reflecting: value)
         let typeName = String(reflecting: mirror.subjectType)
@@ -79,7 +85,7 @@ enum Canonical {
             }
             if mirror.displayStyle != .tuple { out += typeName }
             out += "("
-            for (i, child) in mirror.children.enumerated() where !(child.value is StageOrigin?) {
+            for (i, child) in mirror.children.enumerated() where !isOrigin(child.value) {
                 if i > 0 { out += "," }
                 if let label = child.label { out += label + ":" }
                 write(child.value, into: &out)

@@ -54,3 +54,22 @@ struct FingerprintTests {
         #expect(!f.canonical.contains("0x"))   // no addresses
     }
 }
+
+@Suite("Pipeline fingerprints: what is left out")
+struct FingerprintOriginTests {
+    @Test("Where a preset stage was written (file, line) does not change the fingerprint; a missing bias does")
+    func originIgnored() throws {
+        let conv = Convolution(kernels: [try Kernel2D(rows: [[1, 2, 1]])])
+        var withBias = conv
+        withBias.bias = [0.5]
+        let a = Pipeline(stages: [Stage(.conv(conv))])
+        let b = Pipeline(stages: [Stage(.conv(conv), origin: StageOrigin(file: "blur.yaml", line: 7, column: 5, keyPath: "stages[0].conv"))])
+        let c = Pipeline(stages: [Stage(.conv(withBias))])
+        func f(_ p: Pipeline) -> Fingerprint {
+            Fingerprint(pipeline: p, format: .png, layout: .auto, encode: EncodeOptions(), decode: DecodeOptions())
+        }
+        #expect(f(a) == f(b))
+        #expect(f(a) != f(c))
+        #expect(f(c).canonical.contains("bias:[0.5]"))
+    }
+}
