@@ -48,9 +48,8 @@ for dir in "$root/Fixtures/corpus" "$root/../shared/corpus" "$root/Fixtures/regr
     done
 done
 if [[ "$name" == FuzzPreset ]]; then
-    for f in "$root"/Filters/*.yaml "$root"/Filters/*.json "$root"/Tests/ConvKitPresetsTests/**/*.yaml; do
-        [[ -f "$f" ]] && seeds+=("$f")
-    done
+    while IFS= read -r -d '' f; do seeds+=("$f"); done < <(find "$root/Filters" "$root/Tests/ConvKitPresetsTests" \
+        -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -print0 2>/dev/null)
 fi
 seeddir="$scratch/seeds/$name"
 rm -rf "$seeddir"; mkdir -p "$seeddir"

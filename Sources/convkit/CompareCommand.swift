@@ -72,6 +72,8 @@ struct Compare: ParsableCommand {
             guard !base.stages.isEmpty else {
                 throw ReportError("there is nothing to compare", hint: "give a pipeline: --filter or --kernel", subject: "compare")
             }
+            try MemoryBudget.check(try base.plan(for: decoded.tensor.shape), input: decoded.tensor.shape,
+                                   maxBytes: decode.maxBytes, subject: input)
             let cells = try Comparison.run(
                 input: decoded.tensor, sweeps: sweeps,
                 source: { size throws in

@@ -37,6 +37,16 @@ struct ResourceLimitTests {
         #expect(small.status == 0, "\(small.stderr)")
     }
 
+    @Test("compare refuses the same bank from the plan")
+    func compareBank() throws {
+        let dir = try TempDir()
+        let bank = Array(repeating: "1x1: 1", count: 4096).joined(separator: ";")
+        let r = try CLI.run(["compare", CLI.fixture("png/coffee.png"), "--kernel", bank, "-o", dir.path("grid.png")])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("over --max-bytes 4.0 GiB (raise --max-bytes"))
+        #expect(dir.contents.isEmpty)
+    }
+
     @Test("Past a file-size limit the write fails cleanly and leaves no partial file")
     func fileSizeLimit() throws {
         let dir = try TempDir()
