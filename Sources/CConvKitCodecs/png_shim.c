@@ -107,6 +107,22 @@ static int fail(ckit_png_ctx *ctx, int status, const char *msg) {
 /* Ancillary chunks kept per image (libpng's own default is 1000 where set). */
 #define CKIT_PNG_CHUNK_CACHE_MAX 1000
 
+/* libpng's allocator: no single block may exceed the file size plus
+ * CKIT_PNG_ALLOC_SLACK (rows of any image within max-pixels, zlib windows and
+ * decompressed text fit easily); NULL makes libpng fail cleanly. */
+#define CKIT_PNG_ALLOC_SLACK ((png_alloc_size_t)64 << 20)
+
+static png_voidp capped_malloc(png_structp png, png_alloc_size_t size) {
+    ckit_png_ctx *ctx = (ckit_png_ctx *)png_get_mem_ptr(png);
+    if (ctx && size > (png_alloc_size_t)ctx->size + CKIT_PNG_ALLOC_SLACK) return NULL;
+    return malloc(size);
+}
+
+static void capped_free(png_structp png, png_voidp ptr) {
+    (void)png;
+    free(ptr);
+}
+
 static void too_large(ckit_png_ctx *ctx, uint32_t w, uint32_t h) {
     snprintf(ctx->message, sizeof ctx->message, "declared %ux%u exceeds max-pixels %llu", (unsigned)w, (unsigned)h,
              (unsigned long long)ctx->max_pixels);
@@ -114,7 +130,8 @@ static void too_large(ckit_png_ctx *ctx, uint32_t w, uint32_t h) {
 
 int ckit_png_read_header(ckit_png_ctx *ctx, ckit_image_header *header) {
     if (!ctx || !header || ctx->stage != STAGE_BUFFER) return CKIT_ESTATE;
-    ctx->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, on_error, on_warning);
+    ctx->png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, ctx, on_error, on_warning, ctx, capped_malloc,
+                                        capped_free);
     if (!ctx->png) return fail(ctx, CKIT_ENOMEM, "cannot create the libpng read struct");
     ctx->info = png_create_info_struct(ctx->png);
     if (!ctx->info) return fail(ctx, CKIT_ENOMEM, "cannot create the libpng info struct");
@@ -134,10 +151,10 @@ int ckit_png_read_header(ckit_png_ctx *ctx, ckit_image_header *header) {
     if (side < 1) side = 1;
     png_set_user_limits(ctx->png, (png_uint_32)side, (png_uint_32)side);
     /* libpng allocates a whole ancillary chunk (iTXt, iCCP, zTXt, ...) at the
-     * length its header declares before reading it; Debian's libpng sets no
-     * cap, so a 300-byte file declaring a 1.8 GB iTXt allocated 1.8 GB (found by
-     * FuzzPNG). No chunk can hold more than the file, and decompressed text or
-     * profiles beyond 8 MB are not images: cap both. IDAT is streamed, not capped. */
+     * length its header declares before reading it, so a 282-byte file declaring
+     * a 1.8 GB iTXt allocated 1.8 GB (found by FuzzPNG). Its own cap,
+     * png_set_chunk_malloc_max, only warns on read (a benign error), so
+     * capped_malloc refuses the allocation, which libpng reports as an error. */
     png_set_chunk_malloc_max(ctx->png, (png_alloc_size_t)ctx->size + CKIT_PNG_CHUNK_SLACK);
     /* At most this many ancillary chunks (tEXt, sPLT, unknown) are kept. */
     png_set_chunk_cache_max(ctx->png, CKIT_PNG_CHUNK_CACHE_MAX);

@@ -18,6 +18,21 @@ struct ResourceLimitTests {
         #expect(dir.contents.isEmpty)
     }
 
+    @Test("A 282-byte PNG whose iTXt chunk declares 1.9 GB is refused with peak RSS under 100 MB")
+    func hugeChunk() throws {
+        let input = CLI.root.appendingPathComponent("Fixtures/regressions/FuzzPNG/itxt-declares-1.9GB.png").path
+        let child = try Spawned.run([try bin, "info", input], timeout: SweepLimits.timeout)
+        #expect(child.exitCode == 0 || child.exitCode == 1, "\(child.summary)")
+        let dir = try TempDir()
+        let apply = try Spawned.run([try bin, "apply", input, "-o", dir.path("x.png")], timeout: SweepLimits.timeout)
+        #expect(apply.exitCode == 1)
+        #expect(apply.stderr.hasPrefix("convkit: error: \(input): PNG: "))
+        for rss in [child.maxRSSKiB, apply.maxRSSKiB].compactMap({ $0 }) where !SweepLimits.sanitized {
+            #expect(rss < 100 * 1024, "peak RSS \(rss) KiB")
+        }
+        #expect(dir.contents.isEmpty)
+    }
+
     @Test("A 1x1 bank of 4096 filters on a photo fails from the plan, naming --max-bytes")
     func filterBank() throws {
         let dir = try TempDir()

@@ -69,11 +69,25 @@ struct HardeningTests {
         }
     }
 
-    @Test("A PNG chunk declaring 1.8 GB in a 282-byte file is refused without allocating it")
-    func hugeChunk() throws {
-        let path = Regressions.root + "/FuzzPNG/itxt-declares-1.8GB.png"
+    @Test("A PNG chunk declaring 1.8 GB in a 282-byte file is refused", arguments: ["itxt-declares-1.8GB.png",
+                                                                                   "itxt-declares-1.9GB.png"])
+    func hugeChunk(_ file: String) throws {
+        let path = Regressions.root + "/FuzzPNG/" + file
         let error = #expect(throws: CodecError.self) { try ImageDecoder.decode(path: path) }
         #expect(error?.codec == "PNG")
+    }
+
+    @Test("Kernel-string crashers are clean errors", arguments: listing(Regressions.root + "/FuzzKernelString"))
+    func kernelStringRegression(_ file: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Regressions.root + "/FuzzKernelString/" + file))
+        #expect(throws: GeometryError.self) { try KernelString.parse(String(decoding: data, as: UTF8.self)) }
+    }
+
+    @Test("A kernel size whose cell count overflows is an error, not a trap")
+    func kernelSizeOverflow() {
+        let error = #expect(throws: GeometryError.self) { try KernelString.parse("8888888888888888:") }
+        #expect(error?.message.contains("a 8888888888888888x8888888888888888 kernel needs") == true)
+        #expect(throws: GeometryError.self) { try KernelString.parse("4611686018427387904x2: 1") }
     }
 
     @Test("An output in a missing directory is refused, or made with create")

@@ -74,7 +74,11 @@ public enum KernelString {
         let (w, h): (Int, Int)
         if let size {
             (w, h) = size
-            guard values.count == w * h else { throw fail("a \(w)x\(h) kernel needs \(w * h) values, got \(values.count)") }
+            // Checked: "8888888888888888:" overflowed w * h and trapped (found by FuzzKernelString).
+            let (cells, overflow) = w.multipliedReportingOverflow(by: h)
+            guard !overflow, values.count == cells else {
+                throw fail("a \(w)x\(h) kernel needs \(overflow ? "\(w) x \(h)" : String(cells)) values, got \(values.count)")
+            }
         } else {
             let n = Int(Double(values.count).squareRoot().rounded())
             guard n * n == values.count, n % 2 == 1 else {
