@@ -85,7 +85,11 @@ let package = Package(
             resources: [.copy("Goldens")]
         ),
         .testTarget(name: "ConvKitIOTests", dependencies: ["ConvKitIO", "ConvKit"]),
-        .testTarget(name: "ConvKitPresetsTests", dependencies: ["ConvKitPresets", "ConvKit", "ConvKitIO", "_ConvKitTestSupport"]),
+        .testTarget(
+            name: "ConvKitPresetsTests",
+            dependencies: ["ConvKitPresets", "ConvKit", "ConvKitIO", "_ConvKitTestSupport"],
+            exclude: ["PoolGoldens"]  // read from the source tree by the tests
+        ),
         .testTarget(name: "ConvKitReportTests", dependencies: ["ConvKitReport", "ConvKit", "ConvKitIO"]),
         .testTarget(name: "ConvKitBatchTests", dependencies: ["ConvKitBatch", "ConvKit", "ConvKitIO"]),
         .testTarget(name: "CLITests", dependencies: ["convkit", "ConvKitIO", "ConvKit"]),
