@@ -2,7 +2,7 @@
 # Installs the C libraries convkit links (libpng, libjpeg-turbo) and pkg-config
 # on Debian/Ubuntu, only if something is missing.
 set -euo pipefail
-needed=(libpng-dev libjpeg-dev libfreetype-dev fonts-dejavu-core pkg-config)
+needed=(libpng-dev libjpeg-dev libfreetype-dev fonts-dejavu-core pkg-config python3)
 missing=()
 for p in "${needed[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
