@@ -152,7 +152,7 @@ struct OutputOptions: ParsableArguments {
     var qualityChoice: Int?
 
     @Option(name: .customLong("layout"),
-            help: "auto (1/2/3/4 channels as one image, else one file per map) or channels (one file per map).")
+            help: "auto (1/3/4 channels as gray/RGB/RGBA, any other count as a mosaic), mosaic (one labelled tile per map) or channels (one file per map).")
     var layoutChoice: Layout?
 
     var map: PixelMap { mapChoice ?? .clamp }
