@@ -4,8 +4,9 @@ import PackageDescription
 
 // The kernels are compiled for the CPU that builds them (`-target-cpu native`),
 // which is right when the build machine runs convkit. To build for other
-// machines set CONVKIT_TARGET_CPU (e.g. x86-64-v3 for any AVX2 x86-64, or
-// x86-64-v4 for AVX-512; `generic` for the baseline). The kernels use 16-float
+// machines set CONVKIT_TARGET_CPU to an LLVM CPU name: `haswell` for any AVX2+FMA
+// x86-64, `skylake-avx512` for AVX-512, `x86-64` for the baseline (the micro-architecture
+// levels x86-64-v3/v4 are not accepted by swiftc 6.3). The kernels use 16-float
 // vectors when the target has AVX-512 and 8-float vectors otherwise (AVX2,
 // arm64 NEON); CONVKIT_VECTOR_BITS=256|512 overrides the detection.
 let environment = ProcessInfo.processInfo.environment
@@ -16,7 +17,8 @@ let wideVectors: Bool = {
     if let bits = environment["CONVKIT_VECTOR_BITS"] { return bits == "512" }
     switch targetCPU {
     case "native": return hostHasAVX512
-    case "x86-64-v4", "znver4", "znver5", "sapphirerapids", "icelake-server", "skylake-avx512": return true
+    case "znver4", "znver5", "sapphirerapids", "icelake-server", "skylake-avx512", "skx", "cascadelake",
+         "cooperlake", "tigerlake", "graniterapids", "emeraldrapids": return true
     default: return false
     }
 }()
