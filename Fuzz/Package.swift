@@ -9,10 +9,12 @@ let targets = ["FuzzPNG", "FuzzJPEG", "FuzzNPY", "FuzzKernelString", "FuzzPreset
 let package = Package(
     name: "convkit-fuzz",
     dependencies: [.package(name: "convkit", path: "..")],
-    targets: targets.map { name in
+    targets: [.target(name: "FuzzSupport", dependencies: [.product(name: "ConvKitIO", package: "convkit")])]
+        + targets.map { name in
         .executableTarget(
             name: name,
             dependencies: [
+                "FuzzSupport",
                 .product(name: "ConvKit", package: "convkit"),
                 .product(name: "ConvKitIO", package: "convkit"),
                 .product(name: "ConvKitPresets", package: "convkit"),
