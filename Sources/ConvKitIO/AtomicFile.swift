@@ -12,24 +12,7 @@ import Foundation
 /// directory (`--mkdir`), a full disk (ENOSPC, EDQUOT) and a file-size limit (EFBIG).
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(CodecError) {
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        guard !name.isEmpty else { throw CodecError(path: path, "is not a file name", hint: "end the path with a file name") }
-        let prefix = slash == nil ? "" : (dir.isEmpty ? "/" : dir + "/")
-        var template = Array((prefix + "." + name + ".tmp-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            let code = errno
-            let shown = slash == nil ? "." : (dir.isEmpty ? "/" : dir)
-            if code == ENOENT || code == ENOTDIR {
-                throw CodecError(path: path, "directory \(shown) does not exist",
-                                 hint: "create it first, or pass --mkdir")
-            }
-            errno = code
-            throw writeError(path, "cannot create a temporary file in \(shown): ")
-        }
-        let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let (fd, temp) = try createTemporary(for: path)
         var closed = false
         func abandon(_ error: CodecError) -> CodecError {
             if !closed { close(fd) }
@@ -50,6 +33,30 @@ public enum AtomicFile {
         closed = true
         guard close(fd) == 0 else { throw abandon(writeError(path, "cannot write: ")) }
         guard rename(temp, path) == 0 else { throw abandon(FileBytes.errnoError(path, "cannot rename the temporary file into place: ")) }
+    }
+
+    /// A new temporary file `.NAME.tmp-XXXXXX` (mkstemp, mode 0600) next to
+    /// `path`, open for writing, and its path; errors for a missing directory
+    /// and an unwritable one.
+    static func createTemporary(for path: String) throws(CodecError) -> (fd: Int32, path: String) {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard !name.isEmpty else { throw CodecError(path: path, "is not a file name", hint: "end the path with a file name") }
+        let prefix = slash == nil ? "" : (dir.isEmpty ? "/" : dir + "/")
+        var template = Array((prefix + "." + name + ".tmp-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            let code = errno
+            let shown = slash == nil ? "." : (dir.isEmpty ? "/" : dir)
+            if code == ENOENT || code == ENOTDIR {
+                throw CodecError(path: path, "directory \(shown) does not exist",
+                                 hint: "create it first, or pass --mkdir")
+            }
+            errno = code
+            throw writeError(path, "cannot create a temporary file in \(shown): ")
+        }
+        return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
     }
 
     /// The errno text of a failed write, with a hint for the causes a user can fix.

@@ -74,33 +74,19 @@ public enum ImageDecoder {
 
     private static func read(bytes: [UInt8], path: String, options: DecodeOptions,
                              pixels: Bool) throws(CodecError) -> DecodedImage {
-        guard let kind = format(of: bytes) else {
-            let head = bytes.prefix(8).map { hex($0) }.joined(separator: " ")
-            throw CodecError(path: path, "not a PNG, JPEG or NumPy file",
-                             hint: "expected the magic bytes 89 50 4E 47 (PNG), FF D8 (JPEG) or 93 4E 55 4D 50 59 (NumPy); the file starts \(head)")
-        }
-        var warnings: [String] = []
-        let ext = pathExtension(path)
-        if let named = format(ofExtension: ext), named != kind {
-            warnings.append("extension .\(ext) does not match content (\(kind.rawValue.uppercased()))")
-        }
+        guard let kind = format(of: bytes) else { throw notAnImage(bytes, path: path) }
+        var warnings = extensionWarning(path: path, kind: kind).map { [$0] } ?? []
         if kind == .npy {
             return try readNPY(bytes, path: path, options: options, pixels: pixels, warnings: warnings)
         }
         let raw = kind == .png
             ? try PNGCodec.read(bytes, path: path, maxPixels: options.maxPixels, pixels: pixels)
             : try JPEGCodec.read(bytes, path: path, maxPixels: options.maxPixels, pixels: pixels)
-        if options.strict, let first = raw.warnings.first {
-            throw CodecError(path: path, codec: kind == .png ? PNGCodec.name : JPEGCodec.name, first,
-                             hint: "the decoder found damaged data; without --strict it decodes with a warning")
-        }
+        if options.strict, let first = raw.warnings.first { throw strictError(path: path, kind: kind, first) }
         warnings += raw.warnings
         let orientation = raw.exif.flatMap { EXIF.orientation(in: $0) }
         let apply = options.autoOrient ? orientation : nil
-        let swap = EXIF.swapsSides(apply)
-        let info = ImageInfo(format: kind, width: swap ? raw.height : raw.width, height: swap ? raw.width : raw.height,
-                             storedWidth: raw.width, storedHeight: raw.height, channels: raw.channels,
-                             bitDepth: raw.storedBits, orientation: orientation)
+        let info = imageInfo(kind, raw, orientation: orientation, options: options)
         let stored = raw.tensor ?? Tensor(zeros: Shape(channels: 0, height: 0, width: 0))
         return DecodedImage(tensor: raw.tensor == nil ? stored : EXIF.orient(stored, apply), info: info, warnings: warnings)
     }
@@ -108,6 +94,44 @@ public enum ImageDecoder {
     private static func readNPY(_ bytes: [UInt8], path: String, options: DecodeOptions, pixels: Bool,
                                 warnings: [String]) throws(CodecError) -> DecodedImage {
         let header = try NPY.header(bytes, path: path)
+        let info = try npyInfo(header, path: path, options: options)
+        let tensor = pixels ? try NPY.decode(bytes, path: path, maxPixels: options.maxPixels)
+                            : Tensor(zeros: Shape(channels: 0, height: 0, width: 0))
+        return DecodedImage(tensor: tensor, info: info, warnings: warnings)
+    }
+
+    /// The error for a file that is none of the formats; `head` is its start.
+    static func notAnImage(_ head: [UInt8], path: String) -> CodecError {
+        let shown = head.prefix(8).map { hex($0) }.joined(separator: " ")
+        return CodecError(path: path, "not a PNG, JPEG or NumPy file",
+                          hint: "expected the magic bytes 89 50 4E 47 (PNG), FF D8 (JPEG) or 93 4E 55 4D 50 59 (NumPy); the file starts \(shown)")
+    }
+
+    /// The warning for an extension that names another format than the content.
+    static func extensionWarning(path: String, kind: ImageFormat) -> String? {
+        let ext = pathExtension(path)
+        guard let named = format(ofExtension: ext), named != kind else { return nil }
+        return "extension .\(ext) does not match content (\(kind.rawValue.uppercased()))"
+    }
+
+    /// The error `--strict` makes of the first library warning.
+    static func strictError(path: String, kind: ImageFormat, _ warning: String) -> CodecError {
+        CodecError(path: path, codec: kind == .png ? PNGCodec.name : JPEGCodec.name, warning,
+                   hint: "the decoder found damaged data; without --strict it decodes with a warning")
+    }
+
+    /// The header facts of a PNG or JPEG raster (sizes after orientation when
+    /// `options.autoOrient`).
+    static func imageInfo(_ kind: ImageFormat, _ raw: RawImage, orientation: Int?,
+                          options: DecodeOptions) -> ImageInfo {
+        let swap = EXIF.swapsSides(options.autoOrient ? orientation : nil)
+        return ImageInfo(format: kind, width: swap ? raw.height : raw.width, height: swap ? raw.width : raw.height,
+                         storedWidth: raw.width, storedHeight: raw.height, channels: raw.channels,
+                         bitDepth: raw.storedBits, orientation: orientation)
+    }
+
+    /// The header facts of an `.npy` file, after the shape and max-pixels checks.
+    static func npyInfo(_ header: NPY.Header, path: String, options: DecodeOptions) throws(CodecError) -> ImageInfo {
         let shape = try NPY.tensorShape(of: header, path: path)
         let (pixelCount, overflow) = shape.height.multipliedReportingOverflow(by: shape.width)
         guard !overflow, pixelCount <= options.maxPixels else {
@@ -115,11 +139,8 @@ public enum ImageDecoder {
                              "declared \(shape.width)x\(shape.height) exceeds max-pixels \(options.maxPixels)",
                              hint: "raise --max-pixels if the file is trusted")
         }
-        let info = ImageInfo(format: .npy, width: shape.width, height: shape.height, storedWidth: shape.width,
-                             storedHeight: shape.height, channels: shape.channels, bitDepth: header.bitDepth)
-        let tensor = pixels ? try NPY.decode(bytes, path: path, maxPixels: options.maxPixels)
-                            : Tensor(zeros: Shape(channels: 0, height: 0, width: 0))
-        return DecodedImage(tensor: tensor, info: info, warnings: warnings)
+        return ImageInfo(format: .npy, width: shape.width, height: shape.height, storedWidth: shape.width,
+                         storedHeight: shape.height, channels: shape.channels, bitDepth: header.bitDepth)
     }
 
     private static func hex(_ b: UInt8) -> String {

@@ -40,39 +40,52 @@ public enum ImageEncoder {
     /// The bytes of `tensor` in `format`, as ``write(_:to:options:)`` would write them.
     public static func encode(_ tensor: Tensor, as format: ImageFormat, path: String,
                               options: EncodeOptions) throws(CodecError) -> [UInt8] {
+        try validate(tensor.shape, as: format, path: path, options: options)
+        switch format {
+        case .png:
+            return try PNGCodec.encode(options.map.apply(tensor), depth: options.depth, text: options.text, path: path)
+        case .jpeg:
+            return try JPEGCodec.encode(options.map.apply(tensor), quality: options.quality, path: path)
+        case .npy:
+            return NPY.encode(tensor)
+        }
+    }
+
+    /// Throws the error ``encode(_:as:path:options:)`` gives for an image of
+    /// `shape` that `format` cannot hold (`.npy` holds any shape).
+    static func validate(_ shape: Shape, as format: ImageFormat, path: String,
+                         options: EncodeOptions) throws(CodecError) {
         let codec = format.rawValue.uppercased()
-        if format == .npy { return NPY.encode(tensor) }
-        guard tensor.width > 0, tensor.height > 0 else {
-            throw CodecError(path: path, codec: codec, "cannot write an empty \(tensor.shape) image")
+        if format == .npy { return }
+        guard shape.width > 0, shape.height > 0 else {
+            throw CodecError(path: path, codec: codec, "cannot write an empty \(shape) image")
         }
         switch format {
         case .png:
-            guard (1...4).contains(tensor.channels) else {
-                throw CodecError(path: path, codec: codec, "a PNG holds 1-4 channels, the tensor has \(tensor.channels)",
+            guard (1...4).contains(shape.channels) else {
+                throw CodecError(path: path, codec: codec, "a PNG holds 1-4 channels, the tensor has \(shape.channels)",
                                  hint: "write one file per channel (--layout channels) or use .npy")
             }
             guard options.depth == 8 || options.depth == 16 else {
                 throw CodecError(path: path, codec: codec, "PNG depth \(options.depth) is not supported", hint: "use 8 or 16")
             }
-            guard tensor.width <= Int(Int32.max), tensor.height <= Int(Int32.max) else {
-                throw CodecError(path: path, codec: codec, "\(tensor.width)x\(tensor.height) is too large for PNG")
+            guard shape.width <= Int(Int32.max), shape.height <= Int(Int32.max) else {
+                throw CodecError(path: path, codec: codec, "\(shape.width)x\(shape.height) is too large for PNG")
             }
-            return try PNGCodec.encode(options.map.apply(tensor), depth: options.depth, text: options.text, path: path)
         case .jpeg:
-            guard tensor.channels == 1 || tensor.channels == 3 else {
-                throw CodecError(path: path, codec: codec, "a JPEG holds 1 or 3 channels, the tensor has \(tensor.channels)",
+            guard shape.channels == 1 || shape.channels == 3 else {
+                throw CodecError(path: path, codec: codec, "a JPEG holds 1 or 3 channels, the tensor has \(shape.channels)",
                                  hint: "write one file per channel (--layout channels), or use .png or .npy")
             }
             guard (1...100).contains(options.quality) else {
                 throw CodecError(path: path, codec: codec, "JPEG quality \(options.quality) is outside 1-100")
             }
-            guard tensor.width <= 65500, tensor.height <= 65500 else {
-                throw CodecError(path: path, codec: codec, "\(tensor.width)x\(tensor.height) exceeds JPEG's 65500 limit",
+            guard shape.width <= 65500, shape.height <= 65500 else {
+                throw CodecError(path: path, codec: codec, "\(shape.width)x\(shape.height) exceeds JPEG's 65500 limit",
                                  hint: "use .png or .npy")
             }
-            return try JPEGCodec.encode(options.map.apply(tensor), quality: options.quality, path: path)
         case .npy:
-            return NPY.encode(tensor)
+            break
         }
     }
 

@@ -131,6 +131,19 @@ public enum NPY {
 
     /// The data of a checked header as Float32 values.
     private static func values(_ bytes: [UInt8], header h: Header, path: String) throws(CodecError) -> [Float] {
+        let count = try elementCount(h, path: path, available: bytes.count - h.dataOffset)
+        var out = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            out.withUnsafeMutableBufferPointer { dst in
+                convert(UnsafeRawPointer(raw.baseAddress! + h.dataOffset), dtype: h.dtype, into: dst)
+            }
+        }
+        return out
+    }
+
+    /// The element count of a checked header whose data has `available`
+    /// bytes: errors for an overflowing or empty shape and for cut data.
+    static func elementCount(_ h: Header, path: String, available: Int) throws(CodecError) -> Int {
         var count = 1
         for n in h.shape {
             let (c, overflow) = count.multipliedReportingOverflow(by: n)
@@ -140,49 +153,53 @@ public enum NPY {
         guard count > 0 else { throw CodecError(path: path, codec: "NPY", "the array of shape \(h.shape) is empty") }
         let size = h.bitDepth / 8
         let (need, overflow) = count.multipliedReportingOverflow(by: size)
-        guard !overflow, bytes.count - h.dataOffset >= need else {
+        guard !overflow, available >= need else {
             throw CodecError(path: path, codec: "NPY",
-                             "data is cut short: shape \(h.shape) needs \(need) bytes, the file has \(bytes.count - h.dataOffset)",
+                             "data is cut short: shape \(h.shape) needs \(need) bytes, the file has \(available)",
                              hint: "the file is truncated")
         }
-        var out = [Float](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            let src = raw.baseAddress! + h.dataOffset
-            out.withUnsafeMutableBufferPointer { dst in
-                switch h.dtype {
-                case "<f4":
-                    for i in 0..<dst.count {
-                        dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                    }
-                case "<f8":
-                    for i in 0..<dst.count {
-                        dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-                    }
-                case "|u1":
-                    for i in 0..<dst.count { dst[i] = Float(src.load(fromByteOffset: i, as: UInt8.self)) / 255 }
-                default:  // "<u2"
-                    for i in 0..<dst.count {
-                        dst[i] = Float(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) / 65535
-                    }
-                }
+        return count
+    }
+
+    /// `dst.count` stored elements of `dtype` at `src` as floats (integers
+    /// scaled to [0, 1]); any run of elements converts as the whole array does.
+    static func convert(_ src: UnsafeRawPointer, dtype: String, into dst: UnsafeMutableBufferPointer<Float>) {
+        switch dtype {
+        case "<f4":
+            for i in 0..<dst.count {
+                dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
+        case "<f8":
+            for i in 0..<dst.count {
+                dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+            }
+        case "|u1":
+            for i in 0..<dst.count { dst[i] = Float(src.load(fromByteOffset: i, as: UInt8.self)) / 255 }
+        default:  // "<u2"
+            for i in 0..<dst.count {
+                dst[i] = Float(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) / 65535
             }
         }
-        return out
     }
 
     /// The bytes of a format 1.0 `.npy` file holding `tensor` as `<f4` (C, H, W).
     public static func encode(_ tensor: Tensor) -> [UInt8] {
-        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(tensor.channels), \(tensor.height), \(tensor.width)), }"
-        // Pad with spaces so that magic + length + header + newline is a multiple of 64.
-        let unpadded = magic.count + 4 + dict.utf8.count + 1
-        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var bytes = magic + [1, 0, UInt8(dict.utf8.count & 0xFF), UInt8(dict.utf8.count >> 8)]
-        bytes += Array(dict.utf8)
+        var bytes = headerBytes(tensor.shape)
         bytes.reserveCapacity(bytes.count + 4 * tensor.data.count)
         for v in tensor.data {
             let b = v.bitPattern.littleEndian
             bytes += [UInt8(b & 0xFF), UInt8((b >> 8) & 0xFF), UInt8((b >> 16) & 0xFF), UInt8(b >> 24)]
         }
         return bytes
+    }
+
+    /// The magic, version 1.0, length and padded header dict that ``encode(_:)``
+    /// writes before the data of a `<f4` (C, H, W) array of `shape`.
+    static func headerBytes(_ shape: Shape) -> [UInt8] {
+        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(shape.channels), \(shape.height), \(shape.width)), }"
+        // Pad with spaces so that magic + length + header + newline is a multiple of 64.
+        let unpadded = magic.count + 4 + dict.utf8.count + 1
+        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        return magic + [1, 0, UInt8(dict.utf8.count & 0xFF), UInt8(dict.utf8.count >> 8)] + Array(dict.utf8)
     }
 }

@@ -51,13 +51,7 @@ enum PNGCodec {
         guard let ctx = ckit_png_new() else { throw CodecError(path: path, codec: name, "out of memory") }
         defer { ckit_png_free(ctx) }
         let message = { Shim.string(ckit_png_strerror(ctx)) }
-        let entries = text.sorted { $0.key < $1.key }
-        for (key, value) in entries {
-            guard (1...79).contains(key.utf8.count), !key.utf8.contains(0), !value.utf8.contains(0) else {
-                throw CodecError(path: path, codec: name, "tEXt key '\(key)' is not 1-79 characters without NUL",
-                                 hint: "PNG text keys are 1 to 79 Latin-1 characters")
-            }
-        }
+        let entries = try textEntries(text, path: path)
         let keys = entries.map { strdup($0.key) }
         let values = entries.map { strdup($0.value) }
         defer {
@@ -86,5 +80,18 @@ enum PNGCodec {
         var size = 0
         try Shim.check(ckit_png_encoded(ctx, &data, &size), path: path, codec: name, message)
         return Shim.bytes(data, size) ?? []
+    }
+
+    /// `text` in the order its tEXt chunks are written (by key), after the
+    /// key checks.
+    static func textEntries(_ text: [String: String], path: String) throws(CodecError) -> [(key: String, value: String)] {
+        let entries = text.sorted { $0.key < $1.key }
+        for (key, value) in entries {
+            guard (1...79).contains(key.utf8.count), !key.utf8.contains(0), !value.utf8.contains(0) else {
+                throw CodecError(path: path, codec: name, "tEXt key '\(key)' is not 1-79 characters without NUL",
+                                 hint: "PNG text keys are 1 to 79 Latin-1 characters")
+            }
+        }
+        return entries
     }
 }

@@ -60,13 +60,10 @@ public enum PixelMap: String, Sendable, CaseIterable {
 enum Quantize {
     /// Interleaved (H, W, C) 8-bit samples, round(x * 255), x clamped to [0, 1].
     static func interleaved8(_ t: Tensor) -> [UInt8] {
-        let plane = t.height * t.width, channels = t.channels
-        var out = [UInt8](repeating: 0, count: plane * channels)
+        var out = [UInt8](repeating: 0, count: t.data.count)
         t.data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<channels {
-                    for i in 0..<plane { dst[i * channels + c] = UInt8((PixelMap.unit(src[c * plane + i]) * 255).rounded()) }
-                }
+                interleaved8(src, pixels: t.height * t.width, channels: t.channels, into: dst)
             }
         }
         return out
@@ -74,17 +71,32 @@ enum Quantize {
 
     /// Interleaved (H, W, C) 16-bit samples, round(x * 65535), x clamped to [0, 1].
     static func interleaved16(_ t: Tensor) -> [UInt16] {
-        let plane = t.height * t.width, channels = t.channels
-        var out = [UInt16](repeating: 0, count: plane * channels)
+        var out = [UInt16](repeating: 0, count: t.data.count)
         t.data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<channels {
-                    for i in 0..<plane {
-                        dst[i * channels + c] = UInt16((Double(PixelMap.unit(src[c * plane + i])) * 65535).rounded())
-                    }
-                }
+                interleaved16(src, pixels: t.height * t.width, channels: t.channels, into: dst)
             }
         }
         return out
+    }
+
+    /// ``interleaved8(_:)`` of planar samples (sample c of pixel i at
+    /// `src[c * pixels + i]`): a strip of rows rounds exactly as the whole
+    /// image does (the row writer relies on it).
+    static func interleaved8(_ src: UnsafeBufferPointer<Float>, pixels plane: Int, channels: Int,
+                             into dst: UnsafeMutableBufferPointer<UInt8>) {
+        for c in 0..<channels {
+            for i in 0..<plane { dst[i * channels + c] = UInt8((PixelMap.unit(src[c * plane + i]) * 255).rounded()) }
+        }
+    }
+
+    /// ``interleaved16(_:)`` of planar samples, as ``interleaved8(_:pixels:channels:into:)``.
+    static func interleaved16(_ src: UnsafeBufferPointer<Float>, pixels plane: Int, channels: Int,
+                              into dst: UnsafeMutableBufferPointer<UInt16>) {
+        for c in 0..<channels {
+            for i in 0..<plane {
+                dst[i * channels + c] = UInt16((Double(PixelMap.unit(src[c * plane + i])) * 65535).rounded())
+            }
+        }
     }
 }

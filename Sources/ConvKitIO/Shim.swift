@@ -19,6 +19,8 @@ enum Shim {
             throw CodecError(path: path, codec: codec, text.isEmpty ? "out of memory" : text)
         case CKIT_ELIBRARY:
             throw CodecError(path: path, codec: codec, text.isEmpty ? "the library reported an error" : text)
+        case CKIT_EIO:
+            throw CodecError(path: path, codec: codec, text.isEmpty ? "a read or write failed" : text)
         default:
             // CKIT_ESTATE / CKIT_EINVAL: convkit called the shim wrongly.
             throw CodecError(path: path, codec: codec,
@@ -61,21 +63,28 @@ extension RawImage {
     /// Interleaved 8- or 16-bit samples to planar floats in [0, 1].
     static func planar(_ buffer: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int,
                        sampleBits: Int) -> Tensor {
-        let plane = width * height
-        var data = [Float](repeating: 0, count: plane * channels)
+        var data = [Float](repeating: 0, count: width * height * channels)
         data.withUnsafeMutableBufferPointer { out in
-            if sampleBits == 16 {
-                let src = buffer.bindMemory(to: UInt16.self)
-                for i in 0..<plane {
-                    for c in 0..<channels { out[c * plane + i] = Float(src[i * channels + c]) / 65535 }
-                }
-            } else {
-                let src = buffer.bindMemory(to: UInt8.self)
-                for i in 0..<plane {
-                    for c in 0..<channels { out[c * plane + i] = Float(src[i * channels + c]) / 255 }
-                }
-            }
+            planar(buffer, pixels: width * height, channels: channels, sampleBits: sampleBits, into: out)
         }
         return Tensor(shape: Shape(channels: channels, height: height, width: width), data: data)
+    }
+
+    /// `pixels` interleaved samples to planar floats in [0, 1]: sample c of
+    /// pixel i goes to `out[c * pixels + i]`. A strip of rows of an image is
+    /// converted exactly as the whole image is (the row reader relies on it).
+    static func planar(_ buffer: UnsafeRawBufferPointer, pixels plane: Int, channels: Int, sampleBits: Int,
+                       into out: UnsafeMutableBufferPointer<Float>) {
+        if sampleBits == 16 {
+            let src = buffer.bindMemory(to: UInt16.self)
+            for i in 0..<plane {
+                for c in 0..<channels { out[c * plane + i] = Float(src[i * channels + c]) / 65535 }
+            }
+        } else {
+            let src = buffer.bindMemory(to: UInt8.self)
+            for i in 0..<plane {
+                for c in 0..<channels { out[c * plane + i] = Float(src[i * channels + c]) / 255 }
+            }
+        }
     }
 }

@@ -19,8 +19,14 @@
  *   - ckit_*_strerror(ctx) gives the library's message for the last failure.
  *
  * Only stdint/stddef types cross this header: no libpng or libjpeg type
- * reaches Swift. Every symbol is prefixed ckit_. The input is always a memory
- * buffer (Swift reads the file), which must outlive the context.
+ * reaches Swift. Every symbol is prefixed ckit_.
+ *
+ * Input is a memory buffer (ckit_*_set_buffer: Swift read the whole file; the
+ * buffer must outlive the context) or a file descriptor (ckit_*_set_fd: rows
+ * are then decoded a few at a time with ckit_*_read_rows, so memory does not
+ * grow with the image height). Output is a memory buffer (ckit_*_encode) or a
+ * file descriptor written row by row (ckit_*_write_begin / _write_rows /
+ * _write_end); both produce the same bytes for the same pixels.
  */
 #ifndef CKIT_CODECS_H
 #define CKIT_CODECS_H
@@ -45,6 +51,9 @@ enum {
     CKIT_ESTATE = 4,
     /* An argument is invalid (buffer too small, bad channel count, ...). */
     CKIT_EINVAL = 5,
+    /* A read(2)/write(2) on the caller's file descriptor failed;
+     * ckit_*_io_errno has the errno (ENOSPC, EFBIG, EIO, ...). */
+    CKIT_EIO = 6,
 };
 
 /* What a header query reports. Samples are interleaved (HWC) in the decode
@@ -60,6 +69,13 @@ typedef struct ckit_image_header {
     int32_t stored_bits;
     /* Bytes the decode buffer needs: width * height * channels * sample_bits/8. */
     uint64_t buffer_size;
+    /* PNG: 1 for Adam7 interlacing. Such a file stores the image as seven
+     * sub-images, so no row is complete before the last pass: it can only be
+     * decoded whole (ckit_png_decode), never with ckit_png_read_rows.
+     * JPEG: 1 for a progressive file. Rows still come one at a time, but
+     * libjpeg first reads every scan into its own coefficient buffer, which
+     * holds the whole image (about 2 bytes per sample). 0 otherwise. */
+    int32_t interlaced;
 } ckit_image_header;
 
 /* ---- PNG (libpng) ---------------------------------------------------- */
@@ -77,6 +93,13 @@ int ckit_png_set_max_pixels(ckit_png_ctx *ctx, uint64_t max_pixels);
 /* The PNG to decode: `size` bytes at `data`, kept alive by the caller. */
 int ckit_png_set_buffer(ckit_png_ctx *ctx, const uint8_t *data, size_t size);
 
+/* The PNG to decode, read from the open file `fd` from its first byte
+ * (through stdio and png_init_io). The context reads a dup of `fd`, which
+ * shares the file offset: the caller may pread(2) `fd` but must not read(2)
+ * it while the context lives; the caller still closes `fd`. The file size
+ * takes the place of the buffer size in the allocation caps. */
+int ckit_png_set_fd(ckit_png_ctx *ctx, int fd);
+
 /* Reads the signature and the chunks up to the first IDAT; applies the
  * expansions (palette -> RGB, palette tRNS -> alpha, 1/2/4-bit gray -> 8 bits,
  * 16-bit byte swap) and reports the decoded layout. */
@@ -86,9 +109,21 @@ int ckit_png_read_header(ckit_png_ctx *ctx, ckit_image_header *header);
  * (at least header.buffer_size), then reads to IEND. */
 int ckit_png_decode(ckit_png_ctx *ctx, void *out, size_t size);
 
+/* Decodes the next `count` rows of a non-interlaced PNG into `out` (`size`
+ * bytes, at least count * header.buffer_size / height), interleaved as for
+ * ckit_png_decode. A NULL `out` decodes the rows and drops them (to skip).
+ * After the last row it reads to IEND, as ckit_png_decode does, so a file cut
+ * after its pixel data fails on the last call. Interlaced files give
+ * CKIT_ESTATE (use ckit_png_decode); so do more rows than remain. */
+int ckit_png_read_rows(ckit_png_ctx *ctx, void *out, size_t size, uint32_t count);
+
 /* The eXIf chunk (a TIFF structure), if read so far: before the first IDAT
- * after read_header, anywhere after decode. *data is NULL when absent and
- * stays valid until ckit_png_free. */
+ * after read_header, anywhere after decode. With ckit_png_set_fd, an eXIf
+ * that follows IDAT is known right after read_header too: read_header walks
+ * the chunk headers with pread (seeking past each chunk's data, never loading
+ * the file) and keeps the first eXIf, as EXIF.pngChunk does in Swift; one
+ * larger than 16 MiB is ignored. *data is NULL when absent and stays valid
+ * until ckit_png_free. */
 int ckit_png_exif(ckit_png_ctx *ctx, const uint8_t **data, size_t *size);
 
 /* libpng warnings so far, one per line ("" when none). */
@@ -108,6 +143,25 @@ int ckit_png_encode(ckit_png_ctx *ctx, const void *pixels, uint32_t width, uint3
 /* The bytes written by ckit_png_encode, valid until ckit_png_free. */
 int ckit_png_encoded(const ckit_png_ctx *ctx, const uint8_t **data, size_t *size);
 
+/* Row-wise encoding to the open file `fd`, from its current offset: begin
+ * takes the same arguments as ckit_png_encode and writes the signature, IHDR
+ * and tEXt chunks; write_rows compresses the next `count` rows (`size` bytes
+ * at `pixels`, interleaved as for ckit_png_encode); write_end, after the last
+ * row, writes the trailing chunks. The file then holds exactly the bytes
+ * ckit_png_encode gives for the same pixels and text: both paths share the
+ * settings (libpng's default compression level and filter heuristics, no
+ * interlacing) and feed libpng one row at a time. Output is buffered (64 KiB)
+ * and written with write(2); a failed write gives CKIT_EIO. The caller closes
+ * `fd`. */
+int ckit_png_write_begin(ckit_png_ctx *ctx, int fd, uint32_t width, uint32_t height,
+                         int32_t channels, int32_t bit_depth,
+                         const char *const *keys, const char *const *values, size_t text_count);
+int ckit_png_write_rows(ckit_png_ctx *ctx, const void *pixels, size_t size, uint32_t count);
+int ckit_png_write_end(ckit_png_ctx *ctx);
+
+/* The errno of the read or write that failed with CKIT_EIO (0 when none). */
+int ckit_png_io_errno(const ckit_png_ctx *ctx);
+
 /* ---- JPEG (libjpeg) -------------------------------------------------- */
 
 typedef struct ckit_jpeg_ctx ckit_jpeg_ctx;
@@ -118,6 +172,10 @@ void ckit_jpeg_free(ckit_jpeg_ctx *ctx);
 int ckit_jpeg_set_max_pixels(ckit_jpeg_ctx *ctx, uint64_t max_pixels);
 int ckit_jpeg_set_buffer(ckit_jpeg_ctx *ctx, const uint8_t *data, size_t size);
 
+/* The JPEG to decode, read from the open file `fd` from its first byte
+ * (through stdio and jpeg_stdio_src), under the same rules as ckit_png_set_fd. */
+int ckit_jpeg_set_fd(ckit_jpeg_ctx *ctx, int fd);
+
 /* Reads the markers up to the first scan. Gray gives 1 channel; YCbCr, RGB,
  * CMYK and YCCK give 3 (RGB). */
 int ckit_jpeg_read_header(ckit_jpeg_ctx *ctx, ckit_image_header *header);
@@ -127,6 +185,15 @@ int ckit_jpeg_read_header(ckit_jpeg_ctx *ctx, ckit_image_header *header);
  * end of data segment" fail the decode: they mean lost entropy-coded data that
  * libjpeg fills in silently. Adobe CMYK is converted to RGB as Pillow does. */
 int ckit_jpeg_decode(ckit_jpeg_ctx *ctx, void *out, size_t size);
+
+/* Decodes the next `count` rows into `out` (`size` bytes, at least
+ * count * width * channels), with the same colour handling and the same fatal
+ * warnings as ckit_jpeg_decode (which is this call for every row). A NULL
+ * `out` decodes the rows and drops them (to skip). The first call starts the
+ * decompressor: for a progressive file libjpeg then reads every scan into a
+ * coefficient buffer that holds the whole image (header.interlaced says so).
+ * After the last row it reads to EOI. */
+int ckit_jpeg_read_rows(ckit_jpeg_ctx *ctx, void *out, size_t size, uint32_t count);
 
 /* The first APP1 segment that starts "Exif\0\0", without that prefix (a TIFF
  * structure); *data is NULL when absent. Valid after read_header. */
@@ -139,6 +206,21 @@ const char *ckit_jpeg_strerror(const ckit_jpeg_ctx *ctx);
 int ckit_jpeg_encode(ckit_jpeg_ctx *ctx, const uint8_t *pixels, uint32_t width, uint32_t height,
                      int32_t channels, int32_t quality);
 int ckit_jpeg_encoded(const ckit_jpeg_ctx *ctx, const uint8_t **data, size_t *size);
+
+/* Row-wise encoding to the open file `fd`, as for PNG: begin takes the
+ * arguments of ckit_jpeg_encode, write_rows compresses the next `count` rows
+ * (`size` bytes at `pixels`), write_end finishes after the last row. The file
+ * holds exactly the bytes of ckit_jpeg_encode: the compressor settings are
+ * shared and only the destination manager differs (a 64 KiB buffer written
+ * with write(2) instead of jpeg_mem_dest), which does not change the stream.
+ * A failed write gives CKIT_EIO. The caller closes `fd`. */
+int ckit_jpeg_write_begin(ckit_jpeg_ctx *ctx, int fd, uint32_t width, uint32_t height,
+                          int32_t channels, int32_t quality);
+int ckit_jpeg_write_rows(ckit_jpeg_ctx *ctx, const uint8_t *pixels, size_t size, uint32_t count);
+int ckit_jpeg_write_end(ckit_jpeg_ctx *ctx);
+
+/* The errno of the read or write that failed with CKIT_EIO (0 when none). */
+int ckit_jpeg_io_errno(const ckit_jpeg_ctx *ctx);
 
 #ifdef __cplusplus
 }
