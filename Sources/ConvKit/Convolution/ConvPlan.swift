@@ -18,24 +18,6 @@ enum System {
 import Glibc
 #endif
 
-/// A band of consecutive rows of a CHW image: the whole image, or a strip
-/// of it plus its halo when an image is streamed.
-struct RowStrip {
-    /// Rows `firstRow..<firstRow+rowCount` of every channel, channel after channel.
-    let base: UnsafeBufferPointer<Float>
-    /// The shape of the whole image (its height is the full height).
-    let shape: Shape
-    let firstRow: Int
-    let rowCount: Int
-
-    /// Row `y` (whole-image coordinates) of channel `c`.
-    @inline(__always)
-    func row(_ c: Int, _ y: Int) -> UnsafePointer<Float> {
-        precondition(y >= firstRow && y < firstRow + rowCount, "row \(y) is outside the strip")
-        return base.baseAddress! + (c * rowCount + (y - firstRow)) * shape.width
-    }
-}
-
 /// A convolution resolved for one input shape: geometry, weights ready for
 /// the kernels (flipped, in grouped order), and where each output goes.
 /// `run` picks the implementation; each computes any band of output rows

@@ -56,7 +56,7 @@ enum Blocked {
 
     static func run(_ plan: ConvPlan, _ packed: Packed, strip: RowStrip, outputRows: Range<Int>,
                     into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
-        if isPointwise(plan.geometry) && strip.firstRow == 0 && strip.rowCount == strip.shape.height
+        if isPointwise(plan.geometry) && strip.isWholeImage
             && outputRows == 0..<plan.geometry.rows.output {
             runPointwise(plan, packed, strip: strip, into: out, threads: threads)
         } else {

@@ -54,7 +54,7 @@ public struct Pipeline: Hashable, Sendable {
         var times: [Double] = []
         for r in reports {
             let start = ContinuousClock.now
-            current = try r.stage.run(current, geometry: r.geometry, threads: threads)
+            current = try StageKernel(r).run(current, threads: threads ?? defaultThreadCount)
             let d = ContinuousClock.now - start
             times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
         }
