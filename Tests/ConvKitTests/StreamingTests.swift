@@ -113,7 +113,7 @@ import Testing
         }
     }
 
-    @Test("random pipelines of conv, pool, activation, magnitude and colour stages", arguments: 0..<160)
+    @Test("random pipelines of conv, pool, activation, magnitude and colour stages", arguments: 0..<300)
     func randomPipelines(seed: Int) throws {
         var rng = SplitMix64(seed: 0x5EED_0000 &+ UInt64(seed))
         func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &rng) }
@@ -165,9 +165,8 @@ import Testing
                 }
             }
         }
-        print("STREAMSEED \(seed) \(shape) \(p)")
         let input = Self.random(shape, seed: UInt64(seed))
-        guard let whole = try? p.run(input).output else { print("SKIPPED"); return }  // a geometry that does not fit this size
-        #expect(Self.bitsEqual(whole, try Self.streamed(p, input, pieceBytes: 1, threads: 1 + seed % 2)), "\(p)")
+        guard let whole = try? p.run(input).output else { return }  // a geometry that does not fit this size
+        #expect(Self.bitsEqual(whole, try Self.streamed(p, input, pieceBytes: [1, 1, 2000, 1 << 20][seed % 4], threads: 1 + seed % 2)), "\(p)")
     }
 }

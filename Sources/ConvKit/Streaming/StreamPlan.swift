@@ -116,19 +116,17 @@ struct StreamStage: Sendable {
         let wanted = max(q, pieceBytes / rowBytes / q * q)
         pieceRows = min(wanted, max(q, (a.output + q - 1) / q * q))
         windowRows = min(a.input, (pieceRows - 1) * a.stride + a.extent + q)
+        // Pad rows map to edge rows, which are pinned as the stream passes them. Kernels copy
+        // whole padded bands, so every pad row of the span counts, not only the taps. Rows are
+        // produced top to bottom without gaps, so a row is missing only when a pad row above
+        // the image maps below the rows the first piece reads: those are computed ahead.
         var edges = Set<Int>(), early = Set<Int>()
         if case let .conv(plan) = kernel.operation, plan.padMode != .zeros, a.output > 0 {
-            var produced = 0
-            for o in 0..<a.output {
-                let r = a.inputRange(forOutputs: o..<(o + 1))
-                produced = max(produced, min(r.upperBound, a.input))
-                guard r.lowerBound < 0 || r.upperBound > a.input else { continue }
-                // Every row of the window's span, not only the taps: kernels copy whole padded bands.
-                for y in r {
-                    guard y < 0 || y >= a.input, let e = plan.padMode.sourceIndex(y, count: a.input) else { continue }
-                    edges.insert(e)
-                    if e >= produced { early.insert(e) }
-                }
+            let produced = max(0, min(a.inputRange(forOutputs: 0..<1).upperBound, a.input))
+            for y in a.inputRange(forOutputs: 0..<a.output) where y < 0 || y >= a.input {
+                guard let e = plan.padMode.sourceIndex(y, count: a.input) else { continue }
+                edges.insert(e)
+                if y < 0 && e >= produced { early.insert(e) }
             }
         }
         self.edges = edges.sorted()
@@ -146,8 +144,8 @@ struct StreamStage: Sendable {
     func inputRows(forPieces rows: [Int], plus extra: [Int]) -> [Int] {
         var set = Set(extra)
         let a = geometry.rows
-        for o in rows {
-            for y in a.inputRange(forOutputs: o..<(o + 1)) {
+        for run in consecutiveRuns(rows) {
+            for y in a.inputRange(forOutputs: run) {
                 if y >= 0 && y < a.input {
                     set.insert(y)
                 } else if let e = mappedRow(y) {

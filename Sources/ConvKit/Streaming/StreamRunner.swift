@@ -69,7 +69,6 @@ final class StreamRunner {
                 store.copyRow(at, into: pinned[s], slot: i, slots: stage.edges.count)
                 filled[s][i] = true
             }
-            if stage.prepass.isEmpty { continue }
             var next = SparseRows(rows: stage.prepass, shape: stage.geometry.output)
             store.withStrip { strip in
                 for run in consecutiveRuns(stage.prepass) {
@@ -99,8 +98,9 @@ final class StreamRunner {
         while o < rows.upperBound {
             let piece = o..<min(o + stage.pieceRows, rows.upperBound)
             let needed = a.inputRange(forOutputs: piece)
-            let lo = max(needed.lowerBound, 0), hi = min(needed.upperBound, a.input)
-            if lo < hi { try ensure(stage: s, rows: lo..<hi) }
+            // Rows are produced without gaps up to the last one needed, even when none is read.
+            let hi = max(0, min(needed.upperBound, a.input))
+            try ensure(stage: s, rows: min(max(needed.lowerBound, 0), hi)..<hi)
             let out = UnsafeMutableBufferPointer(start: pieces[s], count: piece.count * rowFloats)
             stage.kernel.run(strip(s), outputRows: piece, into: out, threads: threads)
             try deliver(piece, UnsafeBufferPointer(out))
@@ -109,15 +109,15 @@ final class StreamRunner {
     }
 
     /// Makes stage `s`'s window hold input rows `rows`: drops the rows above
-    /// them and asks for the missing ones, up to the next multiple of the alignment.
+    /// them and asks for the missing ones, up to the next multiple of the
+    /// alignment. Rows are asked for without gaps: rows between the window and
+    /// `rows` are produced (and their edge rows pinned) but not kept.
     private func ensure(stage s: Int, rows: Range<Int>) throws {
         let g = plan.stages[s].geometry
         let c = g.input.channels, w = g.input.width, h = g.input.height, q = StreamPlan.alignment
         var win = windows[s]
         if rows.lowerBound >= win.hi {
-            // Nothing kept: restart at the aligned row at or before the first one needed.
-            win.lo = max(win.hi, rows.lowerBound / q * q)
-            win.hi = win.lo
+            win.lo = win.hi
         } else if rows.lowerBound > win.lo {
             let keep = win.hi - rows.lowerBound, shift = rows.lowerBound - win.lo
             for ch in 0..<c {
@@ -126,35 +126,51 @@ final class StreamRunner {
             }
             win.lo = rows.lowerBound
         }
-        guard rows.upperBound > win.hi else {
-            windows[s] = win
-            return
-        }
-        let start = win.hi
+        windows[s] = win
+        guard rows.upperBound > win.hi else { return }
         let target = min((rows.upperBound + q - 1) / q * q, h)
+        let skipTo = max(win.hi, min(rows.lowerBound / q * q, target))
+        if skipTo > win.hi {
+            try fetch(stage: s, rows: win.hi..<skipTo) { got, src in self.pin(stage: s, rows: got, from: src) }
+            windows[s].lo = skipTo
+            windows[s].hi = skipTo
+            win = windows[s]
+        }
         if target - win.lo > win.capacity { grow(&win, rows: target - win.lo, channels: c, width: w) }
         windows[s] = win
         let capacity = win.capacity, lo = win.lo
         let buffer = win.buffer
-        let store: (Range<Int>, UnsafeBufferPointer<Float>) -> Void = { got, src in
+        try fetch(stage: s, rows: win.hi..<target) { got, src in
             for ch in 0..<c {
                 (buffer + ch * capacity * w + (got.lowerBound - lo) * w)
                     .update(from: src.baseAddress! + ch * got.count * w, count: got.count * w)
             }
+            self.windows[s].hi = got.upperBound
+            self.pin(stage: s, rows: got, from: src)
         }
-        if s == 0 {
-            let floats = (target - start) * c * w
+    }
+
+    /// Input rows `rows` of stage `s`, in pieces: read from the source for the
+    /// first stage, computed by the stage before otherwise.
+    private func fetch(stage s: Int, rows: Range<Int>, deliver: (Range<Int>, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        guard s == 0 else {
+            try produce(stage: s - 1, rows: rows, deliver: deliver)
+            return
+        }
+        let rowFloats = plan.input.channels * plan.input.width
+        let chunk = max(StreamPlan.alignment, windows[0].capacity)
+        var y = rows.lowerBound
+        while y < rows.upperBound {
+            let part = y..<min(y + chunk, rows.upperBound)
+            let floats = part.count * rowFloats
             if readBuffer.count < floats { readBuffer = [Float](repeating: 0, count: floats) }
             try readBuffer.withUnsafeMutableBufferPointer { b in
-                let part = UnsafeMutableBufferPointer(rebasing: b[0..<floats])
-                try read(start..<target, part)
-                store(start..<target, UnsafeBufferPointer(part))
+                let band = UnsafeMutableBufferPointer(rebasing: b[0..<floats])
+                try read(part, band)
+                try deliver(part, UnsafeBufferPointer(band))
             }
-        } else {
-            try produce(stage: s - 1, rows: start..<target) { got, src in store(got, src) }
+            y = part.upperBound
         }
-        pin(stage: s, rows: start..<target)
-        windows[s].hi = target
     }
 
     private func grow(_ win: inout Window, rows: Int, channels c: Int, width w: Int) {
@@ -167,16 +183,15 @@ final class StreamRunner {
         win.capacity = rows
     }
 
-    /// Copies the edge rows among the window's new rows `rows` into stage `s`'s pinned rows.
-    private func pin(stage s: Int, rows: Range<Int>) {
+    /// Copies the edge rows among rows `rows` (laid out as ``RowReading`` fills them) into stage `s`'s pinned rows.
+    private func pin(stage s: Int, rows: Range<Int>, from src: UnsafeBufferPointer<Float>) {
         let edges = plan.stages[s].edges
         guard !edges.isEmpty else { return }
         let g = plan.stages[s].geometry
         let c = g.input.channels, w = g.input.width
-        let win = windows[s]
         for (i, e) in edges.enumerated() where rows.contains(e) && !filled[s][i] {
             for ch in 0..<c {
-                (pinned[s] + (ch * edges.count + i) * w).update(from: win.buffer + ch * win.capacity * w + (e - win.lo) * w, count: w)
+                (pinned[s] + (ch * edges.count + i) * w).update(from: src.baseAddress! + (ch * rows.count + e - rows.lowerBound) * w, count: w)
             }
             filled[s][i] = true
         }
