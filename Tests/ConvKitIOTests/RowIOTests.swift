@@ -391,16 +391,18 @@ struct RowIOWriterTests {
     @Test("Wide rows go through the 1 MiB scratch in several batches per strip")
     func batches() throws {
         // 3 channels x 16 bits x 100,000 columns = 600 KB a row: one row per
-        // batch, so a strip of 3 rows (written) or 4 (read) takes several.
-        var options = EncodeOptions()
-        options.depth = 16
-        let t = randomTensor(Shape(channels: 3, height: 4, width: 100_000), seed: 9)
-        try compare(t, ext: "png", options: options)
+        // batch, so a strip of 3 rows, written or read, takes three.
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try writeRows(t, to: dir + "/b.png", options: options)
-        let reader = try ImageRowReader.open(path: dir + "/b.png")
-        #expect(bits(try readAll(reader, strip: 4)) == bits((try ImageDecoder.decode(path: dir + "/b.png")).tensor.data))
+        var options = EncodeOptions()
+        options.depth = 16
+        let t = randomTensor(Shape(channels: 3, height: 3, width: 100_000), seed: 9)
+        let path = dir + "/b.png"
+        try writeRows(t, to: path, options: options)
+        let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(written == (try ImageEncoder.encode(t, as: .png, path: path, options: options)))
+        let reader = try ImageRowReader.open(path: path)
+        #expect(bits(try readAll(reader, strip: 3)) == bits((try ImageDecoder.decode(path: path)).tensor.data))
     }
 
     @Test("Rows written then read back by rows round-trip")
