@@ -63,7 +63,8 @@ enum Quantize {
         var out = [UInt8](repeating: 0, count: t.data.count)
         t.data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                interleaved8(src, pixels: t.height * t.width, channels: t.channels, into: dst)
+                interleaved8(src, pixels: t.height * t.width, channels: t.channels, planeStride: t.height * t.width,
+                             into: dst)
             }
         }
         return out
@@ -74,28 +75,31 @@ enum Quantize {
         var out = [UInt16](repeating: 0, count: t.data.count)
         t.data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                interleaved16(src, pixels: t.height * t.width, channels: t.channels, into: dst)
+                interleaved16(src, pixels: t.height * t.width, channels: t.channels, planeStride: t.height * t.width,
+                              into: dst)
             }
         }
         return out
     }
 
-    /// ``interleaved8(_:)`` of planar samples (sample c of pixel i at
-    /// `src[c * pixels + i]`): a strip of rows rounds exactly as the whole
-    /// image does (the row writer relies on it).
-    static func interleaved8(_ src: UnsafeBufferPointer<Float>, pixels plane: Int, channels: Int,
+    /// ``interleaved8(_:)`` of `pixels` planar samples (sample c of pixel i
+    /// at `src[c * planeStride + i]`): a strip of rows rounds exactly as the
+    /// whole image does (the row writer relies on it).
+    static func interleaved8(_ src: UnsafeBufferPointer<Float>, pixels: Int, channels: Int, planeStride: Int,
                              into dst: UnsafeMutableBufferPointer<UInt8>) {
         for c in 0..<channels {
-            for i in 0..<plane { dst[i * channels + c] = UInt8((PixelMap.unit(src[c * plane + i]) * 255).rounded()) }
+            for i in 0..<pixels {
+                dst[i * channels + c] = UInt8((PixelMap.unit(src[c * planeStride + i]) * 255).rounded())
+            }
         }
     }
 
-    /// ``interleaved16(_:)`` of planar samples, as ``interleaved8(_:pixels:channels:into:)``.
-    static func interleaved16(_ src: UnsafeBufferPointer<Float>, pixels plane: Int, channels: Int,
+    /// ``interleaved16(_:)`` of planar samples, as ``interleaved8(_:pixels:channels:planeStride:into:)``.
+    static func interleaved16(_ src: UnsafeBufferPointer<Float>, pixels: Int, channels: Int, planeStride: Int,
                               into dst: UnsafeMutableBufferPointer<UInt16>) {
         for c in 0..<channels {
-            for i in 0..<plane {
-                dst[i * channels + c] = UInt16((Double(PixelMap.unit(src[c * plane + i])) * 65535).rounded())
+            for i in 0..<pixels {
+                dst[i * channels + c] = UInt16((Double(PixelMap.unit(src[c * planeStride + i])) * 65535).rounded())
             }
         }
     }

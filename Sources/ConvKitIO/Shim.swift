@@ -65,25 +65,26 @@ extension RawImage {
                        sampleBits: Int) -> Tensor {
         var data = [Float](repeating: 0, count: width * height * channels)
         data.withUnsafeMutableBufferPointer { out in
-            planar(buffer, pixels: width * height, channels: channels, sampleBits: sampleBits, into: out)
+            planar(buffer, pixels: width * height, channels: channels, sampleBits: sampleBits,
+                   into: out, planeStride: width * height)
         }
         return Tensor(shape: Shape(channels: channels, height: height, width: width), data: data)
     }
 
     /// `pixels` interleaved samples to planar floats in [0, 1]: sample c of
-    /// pixel i goes to `out[c * pixels + i]`. A strip of rows of an image is
-    /// converted exactly as the whole image is (the row reader relies on it).
-    static func planar(_ buffer: UnsafeRawBufferPointer, pixels plane: Int, channels: Int, sampleBits: Int,
-                       into out: UnsafeMutableBufferPointer<Float>) {
+    /// pixel i goes to `out[c * planeStride + i]`. A strip of rows of an image
+    /// is converted exactly as the whole image is (the row reader relies on it).
+    static func planar(_ buffer: UnsafeRawBufferPointer, pixels: Int, channels: Int, sampleBits: Int,
+                       into out: UnsafeMutableBufferPointer<Float>, planeStride: Int) {
         if sampleBits == 16 {
             let src = buffer.bindMemory(to: UInt16.self)
-            for i in 0..<plane {
-                for c in 0..<channels { out[c * plane + i] = Float(src[i * channels + c]) / 65535 }
+            for i in 0..<pixels {
+                for c in 0..<channels { out[c * planeStride + i] = Float(src[i * channels + c]) / 65535 }
             }
         } else {
             let src = buffer.bindMemory(to: UInt8.self)
-            for i in 0..<plane {
-                for c in 0..<channels { out[c * plane + i] = Float(src[i * channels + c]) / 255 }
+            for i in 0..<pixels {
+                for c in 0..<channels { out[c * planeStride + i] = Float(src[i * channels + c]) / 255 }
             }
         }
     }
