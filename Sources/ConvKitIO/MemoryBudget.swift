@@ -21,9 +21,19 @@ public enum MemoryBudget {
 
     /// Throws when the decoded input, or any stage's input plus output,
     /// exceeds `maxBytes`; the message names the stage, its shapes and the flag.
+    ///
+    /// A `streamed` run never holds the input or a stage's tensors whole, so
+    /// it is refused only for a stage whose output outgrows both `maxBytes`
+    /// and the input (a bank of thousands of maps, not a large photo).
     public static func check(_ stages: [StageReport], input: Shape, maxBytes: Int,
-                             subject: String?) throws(GeometryError) {
+                             subject: String?, streamed: Bool = false) throws(GeometryError) {
         let (inputBytes, overflow) = input.count.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+        if streamed {
+            let growing = stages.filter { $0.geometry.output.count > input.count }
+            guard let largest = growing.max(by: { bytes(of: $0) < bytes(of: $1) }), bytes(of: largest) > maxBytes else { return }
+            try check([largest], input: Shape(channels: 0, height: 0, width: 0), maxBytes: maxBytes, subject: subject)
+            return
+        }
         if overflow || inputBytes > maxBytes {
             throw GeometryError("the decoded input \(describe(input)) needs \(format(overflow ? Int.max : inputBytes)), over --max-bytes \(format(maxBytes))",
                                 hint: "raise --max-bytes if the machine has the memory", subject: subject)
@@ -42,7 +52,7 @@ public enum MemoryBudget {
     static func describe(_ s: Shape) -> String { "\(s.channels)x\(s.height)x\(s.width)" }
 
     /// `187.5 GiB`, `12.0 MiB`, `512 bytes`.
-    static func format(_ bytes: Int) -> String {
+    public static func format(_ bytes: Int) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB", "PiB"]
         guard bytes >= 1024 else { return "\(bytes) bytes" }
         var value = Double(bytes) / 1024

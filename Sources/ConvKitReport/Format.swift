@@ -1,4 +1,5 @@
 import ConvKit
+import ConvKitIO
 
 /// Numbers as reports print them.
 public enum Format {
@@ -18,6 +19,9 @@ public enum Format {
         }
         return String(n)
     }
+
+    /// Bytes in binary units: `187.5 GiB`, `12.0 MiB`, `512 bytes`.
+    public static func bytes(_ n: Int) -> String { MemoryBudget.format(n) }
 
     /// `HxWxC`, the order `convkit shape` prints.
     public static func hwc(_ s: Shape) -> String { "\(s.height)x\(s.width)x\(s.channels)" }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvKit
 import ConvKitIO
+import ConvKitPresets
 import ConvKitReport
 
 struct Apply: ParsableCommand {
@@ -18,6 +19,7 @@ struct Apply: ParsableCommand {
     @OptionGroup var pipelineOptions: PipelineOptions
     @OptionGroup var decode: DecodeFlags
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var streamFlags: StreamFlags
 
     @Option(help: "Worker threads (default: one per core).")
     var threads: Int?
@@ -35,6 +37,7 @@ struct Apply: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         if overlay != nil && !output.lowercased().hasSuffix(".png") { throw ValidationError("--overlay writes a .png (-o X.png)") }
+        if overlay != nil && streamFlags.stream { throw ValidationError("--overlay draws the whole image; it cannot be streamed") }
     }
 
     func run() throws {
@@ -42,11 +45,26 @@ struct Apply: ParsableCommand {
             try OverwriteGuard.check(output: output, inputs: [input], overwrite: outputOptions.overwrite)
             try OutputDirectory.prepare(for: output, create: outputOptions.mkdir)
             let (pipeline, defaults) = try pipelineOptions.resolve()
-            // The memory the plan needs is decided from the header, before any pixel is decoded.
-            let info = try ImageDecoder.probe(path: input, options: decode.options)
+            // The plan and the memory it needs are decided from the header, before any pixel is decoded.
+            let info = try ImageRowReader.open(path: input, options: decode.options).info
             let declared = Shape(channels: info.channels, height: info.height, width: info.width)
-            try MemoryBudget.check(try pipeline.plan(for: declared), input: declared, maxBytes: decode.maxBytes,
-                                   subject: input)
+            let planned = try pipeline.plan(for: declared)
+            let memory = ApplyMemory(input: declared, stages: planned, fileBytes: FileSize.of(input),
+                                     sampleBytes: max(1, (info.bitDepth + 7) / 8))
+            let limit = streamFlags.limit
+            let streamed = overlay == nil && (streamFlags.stream || memory.wholeImageBytes > limit)
+            var report = StreamedApply.Report(
+                plan: streamed ? "streamed" : "whole",
+                reason: streamFlags.stream ? "--stream"
+                    : "whole-image plan predicted at \(Format.bytes(memory.wholeImageBytes)), "
+                        + (streamed ? "over" : "within") + " --memory-limit \(Format.bytes(limit))",
+                memoryLimitBytes: limit, predictedWholeImageBytes: memory.wholeImageBytes,
+                predictedPeakBytes: memory.wholeImageBytes)
+            try MemoryBudget.check(planned, input: declared, maxBytes: decode.maxBytes, subject: input, streamed: streamed)
+            if streamed {
+                try runStreamed(pipeline: pipeline, defaults: defaults, report: report)
+                return
+            }
             let decoded = try ImageDecoder.decode(path: input, options: decode.options)
             decoded.warnings.forEach { warn("\(input): \($0)") }
             let stages = try pipeline.plan(for: decoded.tensor.shape)
@@ -71,11 +89,35 @@ struct Apply: ParsableCommand {
                 colormap: outputOptions.colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray)
             if let note = written.note { warn(note) }
             if json {
+                report.measuredPeakBytes = ApplyMemory.peakResidentBytes
                 try printJSON(ApplySummary(
                     input: input, outputs: written.paths, inputShape: decoded.tensor.shape, outputShape: result.shape,
                     stages: zip(stages, times).map { StageSummary($0, milliseconds: $1) },
-                    milliseconds: times.reduce(0, +), analysis: Analysis(stages: stages), quantization: quantization))
+                    milliseconds: times.reduce(0, +), analysis: Analysis(stages: stages), quantization: quantization,
+                    memory: report))
             }
+        }
+    }
+}
+
+extension Apply {
+    /// Decodes, runs and encodes in strips of rows (issue: images larger than memory).
+    func runStreamed(pipeline: Pipeline, defaults: OutputDefaults?, report: StreamedApply.Report) throws {
+        let options = outputOptions.encodeOptions(text: [:], defaults: defaults)
+        var run = try StreamedApply.run(
+            input: input, output: output, pipeline: pipeline, decode: decode.options, encode: options,
+            layout: outputOptions.layout(defaults: defaults),
+            colormap: outputOptions.colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray,
+            threads: threads, report: report)
+        run.warnings.forEach { warn("\(input): \($0)") }
+        if !json { run.stages.flatMap { $0.warnings }.forEach(warn) }
+        if let note = run.note { warn(note) }
+        if json {
+            run.report.measuredPeakBytes = ApplyMemory.peakResidentBytes
+            try printJSON(ApplySummary(
+                input: input, outputs: run.paths, inputShape: run.inputShape, outputShape: run.outputShape,
+                stages: run.stages.map { StageSummary($0, milliseconds: nil) }, milliseconds: run.milliseconds,
+                analysis: Analysis(stages: run.stages, profiles: true), quantization: nil, memory: run.report))
         }
     }
 }
@@ -93,11 +135,15 @@ struct ApplySummary: Encodable {
     var milliseconds: Double
     /// Unread input rows and columns, pad influence (SPEC section 10 items 1-2).
     var analysis: Analysis
-    /// Clipping and quantisation of the written file; nil for .npy.
+    /// Clipping and quantisation of the written file; nil for .npy and streamed runs.
     var quantization: QuantizationReport?
+    /// The plan that ran (whole or streamed), its predicted and measured peak memory.
+    var memory: StreamedApply.Report
 
     init(input: String, outputs: [String], inputShape: ConvKit.Shape, outputShape: ConvKit.Shape,
-         stages: [StageSummary], milliseconds: Double, analysis: Analysis, quantization: QuantizationReport?) {
+         stages: [StageSummary], milliseconds: Double, analysis: Analysis, quantization: QuantizationReport?,
+         memory: StreamedApply.Report) {
+        self.memory = memory
         self.analysis = analysis
         self.quantization = quantization
         self.input = input

@@ -27,8 +27,17 @@ struct Analysis: Encodable {
         var summary: String
     }
 
-    init(stages: [StageReport]) {
+    /// `profiles`: from per-axis profiles (``PadInfluenceProfile``), without an
+    /// output-sized map, as streamed runs of large images need.
+    init(stages: [StageReport], profiles: Bool = false) {
         unread = UnreadMap(stages: stages)
+        if profiles {
+            let p = PadInfluenceProfile(stages: stages)
+            let s = p.sides
+            padInfluence = PadInfluenceSummary(outputs: p.rows.count * p.cols.count, touched: p.touched, maximum: Float(p.maximum),
+                                               mean: p.mean, sides: [s.top, s.bottom, s.left, s.right], summary: p.summary)
+            return
+        }
         let p = PadInfluence(stages: stages)
         let s = p.sides
         padInfluence = PadInfluenceSummary(outputs: p.values.count, touched: p.touched, maximum: p.maximum, mean: p.mean,

@@ -119,8 +119,11 @@ struct DecodeFlags: ParsableArguments {
     @Flag(help: "Keep the stored pixel order instead of applying EXIF orientation.")
     var noAutoOrient = false
 
-    @Option(help: "Refuse images whose declared width x height exceeds this, before decoding.")
-    var maxPixels: Int = 268_435_456
+    @Option(help: ArgumentHelp("""
+        Refuse images whose declared width x height exceeds this, before decoding (default 65536 x 65536; \
+        images over --memory-limit are streamed, so the limit guards time, not memory).
+        """))
+    var maxPixels: Int = 4_294_967_296
 
     @Option(help: ArgumentHelp("""
         Refuse a pipeline whose largest stage (its Float32 input plus output) needs more bytes, decided from         the plan before decoding (default 4 GiB).
@@ -186,4 +189,43 @@ struct OutputOptions: ParsableArguments {
     }
     @Option(help: "gray, viridis, magma or coolwarm, for single maps and mosaic tiles (coolwarm diverges around 0 with --map signed).")
     var colormap: Colormap?
+}
+
+/// When `apply` and `batch` stream an image in strips instead of holding it whole.
+struct StreamFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("""
+        Stream an image in strips of rows when the whole-image plan is predicted to need more memory than this \
+        (default: a quarter of physical memory). Sizes like 512MB, 4GB or 1000000 (bytes); K, M, G are powers of 1024.
+        """, valueName: "SIZE"))
+    var memoryLimit: MemorySize?
+
+    @Flag(help: "Stream the image in strips of rows even when it fits the memory limit.")
+    var stream = false
+
+    var limit: Int { memoryLimit?.bytes ?? ApplyMemory.defaultLimit }
+}
+
+/// A byte count written as `512MB`, `4G`, `64MiB` or plain bytes.
+struct MemorySize: ExpressibleByArgument {
+    let bytes: Int
+
+    init?(argument: String) {
+        let text = argument.trimmingCharacters(in: .whitespaces).uppercased()
+        let digits = text.prefix { $0.isNumber || $0 == "." }
+        var unit = String(text.dropFirst(digits.count)).trimmingCharacters(in: .whitespaces)
+        if unit.hasSuffix("IB") { unit = String(unit.dropLast(2)) } else if unit.hasSuffix("B") { unit = String(unit.dropLast()) }
+        let scale: Double
+        switch unit {
+        case "": scale = 1
+        case "K": scale = 1024
+        case "M": scale = 1024 * 1024
+        case "G": scale = 1024 * 1024 * 1024
+        case "T": scale = 1024 * 1024 * 1024 * 1024
+        default: return nil
+        }
+        guard let value = Double(digits), value > 0, value * scale < 9e18 else { return nil }
+        bytes = Int(value * scale)
+    }
+
+    static var defaultValueDescription: String { "a quarter of physical memory" }
 }

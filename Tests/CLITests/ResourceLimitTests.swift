@@ -12,7 +12,7 @@ struct ResourceLimitTests {
         let args = command == "apply" ? [try bin, "apply", input, "-o", dir.path("x.png")] : [try bin, "info", input]
         let child = try Spawned.run(args, timeout: SweepLimits.timeout)
         #expect(child.exitCode == 1)
-        #expect(child.stderr == "convkit: error: \(input): PNG: declared 100000x100000 exceeds max-pixels 268435456 "
+        #expect(child.stderr == "convkit: error: \(input): PNG: declared 100000x100000 exceeds max-pixels 4294967296 "
             + "(raise --max-pixels if the file is trusted)\n")
         if !SweepLimits.sanitized, let rss = child.maxRSSKiB { #expect(rss < 100 * 1024, "peak RSS \(rss) KiB") }
         #expect(dir.contents.isEmpty)

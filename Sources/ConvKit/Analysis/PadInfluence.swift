@@ -100,3 +100,72 @@ public struct PadInfluence: Sendable, Equatable {
             + "mean \(pct(mean)); edge means top \(pct(s.top)), bottom \(pct(s.bottom)), left \(pct(s.left)), right \(pct(s.right))"
     }
 }
+
+/// ``PadInfluence``'s numbers without its H x W map, for images too large to
+/// hold one: the share of a window that is not padding factors into a row
+/// part and a column part (every stage averages rows, then columns), so two
+/// 1-D profiles give the count, maximum, mean and side means. Values agree
+/// with the map's up to Float rounding.
+public struct PadInfluenceProfile: Sendable {
+    /// Per output row and column: the share of the receptive field that is not padding.
+    public let rows: [Double]
+    public let cols: [Double]
+
+    public init(stages: [StageReport]) {
+        guard let first = stages.first else {
+            rows = []; cols = []
+            return
+        }
+        func pass(_ q: [Double], _ a: AxisGeometry, skip: Bool) -> [Double] {
+            (0..<a.output).map { o in
+                var sum = 0.0, taps = 0
+                for t in 0..<a.kernel {
+                    let i = a.inputIndex(output: o, tap: t)
+                    if i >= 0 && i < q.count {
+                        sum += q[i]
+                        taps += 1
+                    } else if !skip {
+                        taps += 1
+                    }
+                }
+                return sum / Double(max(taps, 1))
+            }
+        }
+        var r = [Double](repeating: 1, count: first.geometry.rows.input)
+        var c = [Double](repeating: 1, count: first.geometry.cols.input)
+        for s in stages {
+            let skip = s.padContent == .ignored
+            r = pass(r, s.geometry.rows, skip: skip)
+            c = pass(c, s.geometry.cols, skip: skip)
+        }
+        rows = r
+        cols = c
+    }
+
+    /// Outputs that read any pad.
+    public var touched: Int {
+        let clean = rows.filter { $0 >= 1 }.count * cols.filter { $0 >= 1 }.count
+        return rows.count * cols.count - clean
+    }
+
+    public var maximum: Double { 1 - (rows.min() ?? 1) * (cols.min() ?? 1) }
+
+    private static func mean(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count) }
+
+    public var mean: Double { rows.isEmpty || cols.isEmpty ? 0 : 1 - Self.mean(rows) * Self.mean(cols) }
+
+    /// Mean fraction along the top row, bottom row, left and right column.
+    public var sides: (top: Double, bottom: Double, left: Double, right: Double) {
+        guard let r0 = rows.first, let r1 = rows.last, let c0 = cols.first, let c1 = cols.last else { return (0, 0, 0, 0) }
+        let (mr, mc) = (Self.mean(rows), Self.mean(cols))
+        return (1 - r0 * mc, 1 - r1 * mc, 1 - mr * c0, 1 - mr * c1)
+    }
+
+    /// The line ``PadInfluence/summary`` prints.
+    public var summary: String {
+        func pct(_ d: Double) -> String { "\((d * 1000).rounded() / 10) %" }
+        let s = sides
+        return "pad influence: \(touched) of \(rows.count * cols.count) outputs read padding, max \(pct(maximum)), "
+            + "mean \(pct(mean)); edge means top \(pct(s.top)), bottom \(pct(s.bottom)), left \(pct(s.left)), right \(pct(s.right))"
+    }
+}

@@ -1,0 +1,136 @@
+import ConvKit
+import ConvKitIO
+import Foundation
+
+/// `apply` on an image too large to hold whole: rows are decoded a strip at
+/// a time, pushed through the pipeline with ``StreamPlan`` and encoded as
+/// they come, so memory depends on the width and the stages' halos, not on
+/// the height. The files are those the whole-image run writes, bit for bit
+/// (PNG tEXt aside: a streamed run cannot know its time before its pixels
+/// are written, so `convkit:milliseconds` is left out and `convkit:plan` says `streamed`).
+///
+///     let memory = ApplyMemory(input: shape, stages: stages, fileBytes: size)
+///     if memory.wholeImageBytes > limit {
+///         let run = try StreamedApply.run(input: "big.png", output: "out.png", pipeline: p, ...)
+///     }
+public enum StreamedApply {
+    /// What `apply --json` says about the plan that ran.
+    public struct Report: Encodable, Sendable {
+        /// `whole` or `streamed`.
+        public var plan: String
+        /// Why: `--stream`, or the whole-image prediction against `--memory-limit`.
+        public var reason: String
+        public var memoryLimitBytes: Int
+        /// Predicted peak of the whole-image plan (decoded input, stage tensors, encoded output).
+        public var predictedWholeImageBytes: Int
+        /// Predicted peak of the plan that ran (for `streamed`: the stream's buffers).
+        public var predictedPeakBytes: Int
+        /// Peak resident memory of the process, from getrusage (set by the caller after the run).
+        public var measuredPeakBytes: Int?
+        /// Passes over the input file (2 when circular padding needs the last rows first).
+        public var decodePasses: Int?
+        /// True when the decoder needed the whole image (interlaced PNG).
+        public var fullDecode: Bool?
+        /// What needed the whole image and how it was done (scratch files, second passes).
+        public var wholeImageSteps: [String]
+
+        public init(plan: String, reason: String, memoryLimitBytes: Int, predictedWholeImageBytes: Int,
+                    predictedPeakBytes: Int, wholeImageSteps: [String] = []) {
+            self.plan = plan
+            self.reason = reason
+            self.memoryLimitBytes = memoryLimitBytes
+            self.predictedWholeImageBytes = predictedWholeImageBytes
+            self.predictedPeakBytes = predictedPeakBytes
+            self.wholeImageSteps = wholeImageSteps
+        }
+    }
+
+    /// What a streamed run did.
+    public struct Outcome {
+        public var paths: [String]
+        public var note: String?
+        public var inputShape: Shape
+        public var outputShape: Shape
+        public var stages: [StageReport]
+        public var milliseconds: Double
+        public var warnings: [String]
+        public var report: Report
+    }
+
+    /// Streams `input` through `pipeline` into `output` (layout, map and
+    /// colormap as the whole-image `apply` writes them). `report` starts the
+    /// run's report (plan, reason, limits); the rest is filled in here.
+    public static func run(input: String, output: String, pipeline: Pipeline, decode: DecodeOptions,
+                           encode: EncodeOptions, layout: Layout, colormap: Colormap, threads: Int?,
+                           report: Report) throws -> Outcome {
+        let start = ContinuousClock.now
+        let source = try StreamedInput(path: input, options: decode, output: output)
+        // Pieces of about a sixteenth of the limit (at most 16 MiB): a handful of stage buffers fit.
+        let plan = try StreamPlan(pipeline: pipeline, input: source.shape,
+                                  pieceBytes: max(1 << 16, min(16 << 20, report.memoryLimitBytes / 16)))
+        var options = encode
+        var text = Accounting(input: source.shape, stages: plan.reports).pngText()
+        text["convkit:plan"] = "streamed"
+        options.text.merge(text) { $1 }
+        let sink = try StreamedOutput(path: output, shape: plan.output, layout: layout, options: options,
+                                      colormap: colormap, memoryLimit: report.memoryLimitBytes)
+        var report = report
+        report.predictedPeakBytes = plan.predictedPeakBytes
+        if let scratch = source.scratch { report.wholeImageSteps.append(scratch.purpose + " (scratch file, removed afterwards)") }
+        if plan.needsSecondPass {
+            report.wholeImageSteps.append("circular padding: \(plan.rowsAhead.count) input rows decoded ahead in a first pass")
+        }
+        report.wholeImageSteps += sink.notes
+        try plan.run(read: { rows, buffer in try source.read(rows: rows, into: buffer) },
+                     write: { rows, buffer in try sink.write(rows: rows, buffer) }, threads: threads)
+        try sink.finish()
+        report.decodePasses = source.reader.passes
+        report.fullDecode = source.reader.fullDecode
+        let d = ContinuousClock.now - start
+        return Outcome(paths: sink.paths, note: sink.layoutNote, inputShape: source.shape, outputShape: plan.output,
+                       stages: plan.reports,
+                       milliseconds: Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15,
+                       warnings: source.reader.warnings, report: report)
+    }
+}
+
+/// The memory a whole-image `apply` holds at its peak, predicted from the
+/// header and the plan: the file's bytes and the decoder's samples next to
+/// the Float32 input; the input with the largest stage's input and output;
+/// or the input with the result, its mapped copy and its 8/16-bit samples.
+public struct ApplyMemory: Sendable {
+    public var wholeImageBytes: Int
+
+    public init(input: Shape, stages: [StageReport], fileBytes: Int, sampleBytes: Int) {
+        func bytes(_ s: Shape) -> Double { Double(s.channels) * Double(s.height) * Double(s.width) * 4 }
+        let output = stages.last?.geometry.output ?? input
+        let inputBytes = bytes(input)
+        let decode = Double(fileBytes) + inputBytes / 4 * Double(sampleBytes)
+        let largest = stages.map { bytes($0.geometry.input) + bytes($0.geometry.output) }.max() ?? 0
+        let write = 2 * bytes(output) + bytes(output) / 4 * 2
+        let total = inputBytes + max(decode, largest, write)
+        wholeImageBytes = total >= Double(Int.max) ? Int.max : Int(total)
+    }
+
+    /// A quarter of the machine's physical memory: the default `--memory-limit`.
+    public static var defaultLimit: Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return 1 << 30 }
+        return pages * size / 4
+    }
+
+    /// The process's peak resident memory so far, in bytes (getrusage).
+    public static var peakResidentBytes: Int {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        return usage.ru_maxrss * 1024
+    }
+}
+
+/// The size of a file in bytes, 0 when it cannot be read.
+public enum FileSize {
+    public static func of(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+}
