@@ -38,6 +38,16 @@ public struct BatchOptions: Sendable {
     /// Writes one result (atomically, as ``ImageEncoder`` does); the
     /// command-line tool passes its mosaic- and colormap-aware writer.
     public var writer: OutputWriting = .plain
+    /// Runs an input in strips of rows instead of whole (the command-line
+    /// tool passes ConvKitReport's `StreamedApply`): used when the input's
+    /// whole-image plan would take more than `memoryLimit` divided among the
+    /// jobs, or for every input with `stream`. Nil: always whole.
+    public var streamer: StreamedProcessing?
+    /// Memory all jobs together may hold (see ``streamer``).
+    public var memoryLimit = Int.max
+    public var stream = false
+    /// Refuse an input whose plan holds more tensor bytes than this (``MemoryBudget``).
+    public var maxBytes = MemoryBudget.defaultMaxBytes
 
     public init(outDir: String) { self.outDir = outDir }
 
@@ -140,5 +150,28 @@ public struct OutputWriting: Sendable {
     /// ``ImageEncoder/writeOutputs(_:to:layout:options:)``: one file, or one per channel.
     public static let plain = OutputWriting(settings: "") { result, path, context in
         try ImageEncoder.writeOutputs(result, to: path, layout: context.layout, options: context.encode)
+    }
+}
+
+/// How a batch streams one input (see ``BatchOptions/streamer``).
+public struct StreamedProcessing: Sendable {
+    /// What a streamed input produced.
+    public struct Outcome: Sendable {
+        public var paths: [String]
+        public var note: String?
+        public var input: Shape
+        public var output: Shape
+        public var warnings: [String]
+
+        public init(paths: [String], note: String?, input: Shape, output: Shape, warnings: [String]) {
+            (self.paths, self.note, self.input, self.output, self.warnings) = (paths, note, input, output, warnings)
+        }
+    }
+
+    public var run: @Sendable (_ input: String, _ output: String, _ threads: Int, _ memoryLimit: Int,
+                               _ isCancelled: @escaping @Sendable () -> Bool) throws -> Outcome
+
+    public init(run: @escaping @Sendable (String, String, Int, Int, @escaping @Sendable () -> Bool) throws -> Outcome) {
+        self.run = run
     }
 }

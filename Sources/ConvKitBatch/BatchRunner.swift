@@ -30,6 +30,8 @@ public final class BatchRunner: @unchecked Sendable {
     private var cancelled: Int32?
     private var stopByFailure = false
     private var summary = BatchSummary()
+    /// Jobs running at once: each streams when its input's whole-image plan exceeds its share of the memory limit.
+    private(set) var jobCount = 1
     private(set) var progress: ProgressReporter?
     private var manifest: ManifestWriter?
 
@@ -85,6 +87,7 @@ public final class BatchRunner: @unchecked Sendable {
         if options.failFast && summary.failed > 0 { stopByFailure = true }
 
         let (jobs, threadsPerJob) = options.parallelism(inputs: queue.count)
+        jobCount = jobs
         summary.jobs = jobs
         summary.threadsPerJob = threadsPerJob
         let trap = options.trapSignals ? SignalTrap { [weak self] sig in self?.interrupt(sig) } : nil

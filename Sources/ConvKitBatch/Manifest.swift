@@ -31,6 +31,8 @@ public struct ManifestEntry: Codable, Sendable, Equatable {
     public var outputShape: [Int]?
     /// Decode + pipeline + encode time, in milliseconds.
     public var ms: Double?
+    /// True when the input ran in strips of rows (its whole-image plan was over the memory limit).
+    public var streamed: Bool?
     public var fingerprint: String
     /// Size and modification time (`seconds.nanoseconds`) of the input when it was read.
     public var inputBytes: Int?

@@ -62,6 +62,7 @@ struct Apply: ParsableCommand {
                 predictedPeakBytes: memory.wholeImageBytes)
             try MemoryBudget.check(planned, input: declared, maxBytes: decode.maxBytes, subject: input, streamed: streamed)
             if streamed {
+                SignalCleanup.installHandlers()
                 try runStreamed(pipeline: pipeline, defaults: defaults, report: report)
                 return
             }

@@ -71,7 +71,7 @@ final class ScratchFile {
 /// Paths to remove if the process is interrupted: scratch files and the
 /// temporary files of streamed outputs. SIGINT, SIGTERM and SIGHUP unlink
 /// them and exit with 128 + the signal, as a shell reports it.
-enum SignalCleanup {
+public enum SignalCleanup {
     private static let capacity = 64
     /// C strings the handler reads; slots are set before the path is used and cleared after.
     nonisolated(unsafe) private static let slots: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
@@ -82,20 +82,27 @@ enum SignalCleanup {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var installed = false
 
+    /// Makes SIGINT, SIGTERM and SIGHUP remove the registered paths and exit
+    /// with 128 + the signal. `apply` calls it; `batch` keeps its own handlers
+    /// (it stops streamed inputs through their cancellation check instead).
+    public static func installHandlers() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !installed else { return }
+        installed = true
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig) { sig in
+                for i in 0..<SignalCleanup.capacity {
+                    if let p = SignalCleanup.slots[i] { unlink(p) }
+                }
+                _exit(128 + sig)
+            }
+        }
+    }
+
     static func register(_ path: String) {
         lock.lock()
         defer { lock.unlock() }
-        if !installed {
-            installed = true
-            for sig in [SIGINT, SIGTERM, SIGHUP] {
-                signal(sig) { sig in
-                    for i in 0..<SignalCleanup.capacity {
-                        if let p = SignalCleanup.slots[i] { unlink(p) }
-                    }
-                    _exit(128 + sig)
-                }
-            }
-        }
         for i in 0..<capacity where slots[i] == nil {
             slots[i] = strdup(path)
             return

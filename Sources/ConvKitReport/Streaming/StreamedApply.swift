@@ -62,7 +62,7 @@ public enum StreamedApply {
     /// run's report (plan, reason, limits); the rest is filled in here.
     public static func run(input: String, output: String, pipeline: Pipeline, decode: DecodeOptions,
                            encode: EncodeOptions, layout: Layout, colormap: Colormap, threads: Int?,
-                           report: Report) throws -> Outcome {
+                           report: Report, isCancelled: () -> Bool = { false }) throws -> Outcome {
         let start = ContinuousClock.now
         let source = try StreamedInput(path: input, options: decode, output: output)
         // Pieces of about a sixteenth of the limit (at most 16 MiB): a handful of stage buffers fit.
@@ -82,7 +82,10 @@ public enum StreamedApply {
         }
         report.wholeImageSteps += sink.notes
         try plan.run(read: { rows, buffer in try source.read(rows: rows, into: buffer) },
-                     write: { rows, buffer in try sink.write(rows: rows, buffer) }, threads: threads)
+                     write: { rows, buffer in
+                         if isCancelled() { throw CancellationError() }
+                         try sink.write(rows: rows, buffer)
+                     }, threads: threads)
         try sink.finish()
         report.decodePasses = source.reader.passes
         report.fullDecode = source.reader.fullDecode
@@ -94,43 +97,3 @@ public enum StreamedApply {
     }
 }
 
-/// The memory a whole-image `apply` holds at its peak, predicted from the
-/// header and the plan: the file's bytes and the decoder's samples next to
-/// the Float32 input; the input with the largest stage's input and output;
-/// or the input with the result, its mapped copy and its 8/16-bit samples.
-public struct ApplyMemory: Sendable {
-    public var wholeImageBytes: Int
-
-    public init(input: Shape, stages: [StageReport], fileBytes: Int, sampleBytes: Int) {
-        func bytes(_ s: Shape) -> Double { Double(s.channels) * Double(s.height) * Double(s.width) * 4 }
-        let output = stages.last?.geometry.output ?? input
-        let inputBytes = bytes(input)
-        let decode = Double(fileBytes) + inputBytes / 4 * Double(sampleBytes)
-        let largest = stages.map { bytes($0.geometry.input) + bytes($0.geometry.output) }.max() ?? 0
-        let write = 2 * bytes(output) + bytes(output) / 4 * 2
-        let total = inputBytes + max(decode, largest, write)
-        wholeImageBytes = total >= Double(Int.max) ? Int.max : Int(total)
-    }
-
-    /// A quarter of the machine's physical memory: the default `--memory-limit`.
-    public static var defaultLimit: Int {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, size > 0 else { return 1 << 30 }
-        return pages * size / 4
-    }
-
-    /// The process's peak resident memory so far, in bytes (getrusage).
-    public static var peakResidentBytes: Int {
-        var usage = rusage()
-        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
-        return usage.ru_maxrss * 1024
-    }
-}
-
-/// The size of a file in bytes, 0 when it cannot be read.
-public enum FileSize {
-    public static func of(_ path: String) -> Int {
-        var st = stat()
-        return stat(path, &st) == 0 ? Int(st.st_size) : 0
-    }
-}
