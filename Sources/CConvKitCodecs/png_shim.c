@@ -14,6 +14,8 @@ struct ckit_png_ctx {
     png_structp png;
     png_infop info;
     int writing;
+    /* zlib level for writing, 0-9 (ckit_png_set_compression); -1: libpng's default (6). */
+    int compression_level;
     int stage;
     uint64_t max_pixels;
     const uint8_t *data;
@@ -102,11 +104,18 @@ static void write_fn(png_structp png, png_bytep src, size_t n) {
 
 static void flush_fn(png_structp png) { (void)png; }
 
+int ckit_png_set_compression(ckit_png_ctx *ctx, int32_t level) {
+    if (!ctx || level < 0 || level > 9) return CKIT_EINVAL;
+    ctx->compression_level = level;
+    return CKIT_OK;
+}
+
 ckit_png_ctx *ckit_png_new(void) {
     ckit_png_ctx *ctx = calloc(1, sizeof *ctx);
     if (ctx) {
         ctx->max_pixels = UINT64_MAX;
         ctx->out_fd = -1;
+        ctx->compression_level = -1;
     }
     return ctx;
 }
@@ -402,6 +411,7 @@ static int write_begin(ckit_png_ctx *ctx, uint32_t width, uint32_t height, int32
         return fail(ctx, ctx->io_errno ? CKIT_EIO : CKIT_ELIBRARY, NULL);
     }
     png_set_write_fn(ctx->png, ctx, write_fn, flush_fn);
+    if (ctx->compression_level >= 0) png_set_compression_level(ctx->png, ctx->compression_level);
     png_set_IHDR(ctx->png, ctx->info, width, height, bit_depth, types[channels - 1], PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     if (text_count) {

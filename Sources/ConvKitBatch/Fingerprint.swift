@@ -20,6 +20,9 @@ public struct Fingerprint: Sendable, Equatable, CustomStringConvertible {
         text += "pipeline " + Canonical.describe(pipeline) + "\n"
         text += "format \(format.rawValue) layout \(layout.rawValue) map \(encode.map) depth \(encode.depth)"
         if format == .jpeg { text += " quality \(encode.quality)" }
+        if format == .png && encode.pngCompression != EncodeOptions.defaultPNGCompression {
+            text += " png-compression \(encode.pngCompression)"
+        }
         if !writer.isEmpty { text += " " + writer }
         text += "\nauto-orient \(decode.autoOrient)\n"
         canonical = text

@@ -11,6 +11,11 @@ public struct EncodeOptions: Sendable {
     public var depth = 8
     /// JPEG quality, 1-100 (libjpeg's scale). Ignored otherwise.
     public var quality = 90
+    /// PNG zlib level, 0-9 (libpng keeps its adaptive row filters at every level).
+    public var pngCompression = EncodeOptions.defaultPNGCompression
+    /// zlib level 2: on photos about 2.5x faster than libpng's default 6 for
+    /// about 20 % more bytes (and half the bytes of libvips' default, level 6 without filters).
+    public static let defaultPNGCompression = 2
     /// Float -> [0, 1] mapping before quantising PNG and JPEG samples.
     public var map: PixelMap = .clamp
     /// PNG tEXt chunks, key (1-79 Latin-1 characters) -> value, written in
@@ -43,7 +48,8 @@ public enum ImageEncoder {
         try validate(tensor.shape, as: format, path: path, options: options)
         switch format {
         case .png:
-            return try PNGCodec.encode(options.map.apply(tensor), depth: options.depth, text: options.text, path: path)
+            return try PNGCodec.encode(options.map.apply(tensor), depth: options.depth, text: options.text,
+                                       compression: options.pngCompression, path: path)
         case .jpeg:
             return try JPEGCodec.encode(options.map.apply(tensor), quality: options.quality, path: path)
         case .npy:

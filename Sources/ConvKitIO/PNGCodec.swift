@@ -47,8 +47,10 @@ enum PNGCodec {
 
     /// A PNG of `tensor` (values already in [0, 1]) with 1-4 channels at
     /// `depth` 8 or 16, carrying `text` as tEXt chunks (sorted by key).
-    static func encode(_ tensor: Tensor, depth: Int, text: [String: String], path: String) throws(CodecError) -> [UInt8] {
+    static func encode(_ tensor: Tensor, depth: Int, text: [String: String], compression: Int = EncodeOptions.defaultPNGCompression,
+                       path: String) throws(CodecError) -> [UInt8] {
         guard let ctx = ckit_png_new() else { throw CodecError(path: path, codec: name, "out of memory") }
+        try Shim.check(ckit_png_set_compression(ctx, Int32(compression)), path: path, codec: name) { "PNG compression \(compression) is not 0-9" }
         defer { ckit_png_free(ctx) }
         let message = { Shim.string(ckit_png_strerror(ctx)) }
         let entries = try textEntries(text, path: path)

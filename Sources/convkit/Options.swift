@@ -154,6 +154,9 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("quality"), help: "JPEG quality, 1-100.")
     var qualityChoice: Int?
 
+    @Option(help: "PNG zlib level, 0-9 (default 2: fast; 6 is libpng's default, about 20 % smaller and 2.5x slower).")
+    var pngCompression: Int?
+
     @Option(name: .customLong("layout"),
             help: "auto (1/3/4 channels as gray/RGB/RGBA, any other count as a mosaic), mosaic (one labelled tile per map) or channels (one file per map).")
     var layoutChoice: Layout?
@@ -175,6 +178,7 @@ struct OutputOptions: ParsableArguments {
     func validate() throws {
         guard depth == 8 || depth == 16 else { throw ValidationError("--depth must be 8 or 16") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
+        if let pngCompression, !(0...9).contains(pngCompression) { throw ValidationError("--png-compression must be between 0 and 9") }
     }
 
     /// Encoding options: what the command line gives, else the preset's
@@ -183,6 +187,7 @@ struct OutputOptions: ParsableArguments {
         var o = EncodeOptions()
         o.depth = depthChoice ?? defaults?.depth ?? 8
         o.quality = qualityChoice ?? defaults?.quality ?? 90
+        o.pngCompression = pngCompression ?? EncodeOptions.defaultPNGCompression
         o.map = mapChoice ?? defaults?.map ?? .clamp
         o.text = text
         return o

@@ -140,6 +140,11 @@ int ckit_png_encode(ckit_png_ctx *ctx, const void *pixels, uint32_t width, uint3
                     int32_t channels, int32_t bit_depth,
                     const char *const *keys, const char *const *values, size_t text_count);
 
+/* The zlib level (0-9) of the encoders below; call before ckit_png_encode or
+ * ckit_png_write_begin. Without it libpng's default, 6. Filters stay libpng's
+ * adaptive choice per row whatever the level. */
+int ckit_png_set_compression(ckit_png_ctx *ctx, int32_t level);
+
 /* The bytes written by ckit_png_encode, valid until ckit_png_free. */
 int ckit_png_encoded(const ckit_png_ctx *ctx, const uint8_t **data, size_t *size);
 

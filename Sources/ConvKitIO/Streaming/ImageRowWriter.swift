@@ -71,7 +71,8 @@ public final class ImageRowWriter {
         do throws(CodecError) {
             switch format {
             case .png:
-                sink = try CodecSink(png: fd, shape: shape, depth: options.depth, text: text, path: path)
+                sink = try CodecSink(png: fd, shape: shape, depth: options.depth, compression: options.pngCompression,
+                                     text: text, path: path)
             case .jpeg:
                 sink = try CodecSink(jpeg: fd, shape: shape, quality: options.quality, path: path)
             case .npy:

@@ -19,13 +19,16 @@ final class CodecSink {
 
     /// Writes the PNG signature, IHDR and tEXt chunks of `text` (already
     /// checked by ``PNGCodec/textEntries(_:path:)``).
-    init(png fd: Int32, shape: Shape, depth: Int, text: [(key: String, value: String)],
+    init(png fd: Int32, shape: Shape, depth: Int, compression: Int, text: [(key: String, value: String)],
          path: String) throws(CodecError) {
         self.path = path
         codec = PNGCodec.name
         sampleBytes = depth / 8
         guard let ctx = ckit_png_new() else { throw CodecError(path: path, codec: PNGCodec.name, "out of memory") }
         context = .png(ctx)
+        guard ckit_png_set_compression(ctx, Int32(compression)) == CKIT_OK else {
+            throw CodecError(path: path, codec: PNGCodec.name, "PNG compression \(compression) is not 0-9")
+        }
         let keys = text.map { strdup($0.key) }
         let values = text.map { strdup($0.value) }
         defer {

@@ -81,11 +81,19 @@ public enum StreamedApply {
             report.wholeImageSteps.append("circular padding: \(plan.rowsAhead.count) input rows decoded ahead in a first pass")
         }
         report.wholeImageSteps += sink.notes
-        try plan.run(read: { rows, buffer in try source.read(rows: rows, into: buffer) },
-                     write: { rows, buffer in
-                         if isCancelled() { throw CancellationError() }
-                         try sink.write(rows: rows, buffer)
-                     }, threads: threads)
+        let behind = WriteBehind(sink)
+        do {
+            try plan.run(read: { rows, buffer in try source.read(rows: rows, into: buffer) },
+                         write: { rows, buffer in
+                             if isCancelled() { throw CancellationError() }
+                             try behind.write(rows: rows, buffer)
+                         }, threads: threads)
+        } catch {
+            // Let the encoder thread stop before the writers are dropped (their files are then removed).
+            try? behind.finish()
+            throw error
+        }
+        try behind.finish()
         try sink.finish()
         report.decodePasses = source.reader.passes
         report.fullDecode = source.reader.fullDecode

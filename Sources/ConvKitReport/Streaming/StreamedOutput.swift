@@ -230,3 +230,81 @@ final class StreamedOutput {
     /// x clamped to [0, 1], NaN to 0 (``PixelMap``'s rule).
     private static func unit(_ x: Float) -> Float { x.isNaN ? 0 : Swift.min(1, Swift.max(0, x)) }
 }
+
+/// Hands output strips to ``StreamedOutput`` on a thread of its own, so that
+/// mapping and encoding (zlib's deflate is most of a PNG's time) overlap the
+/// decoding and the convolution of the next strips. Two strips are in flight
+/// at most; rows reach the files in order. The first error the encoder meets
+/// is thrown by the next ``write(rows:_:)`` or by ``finish()``.
+final class WriteBehind: @unchecked Sendable {
+    private let sink: StreamedOutput
+    private let lock = NSLock()
+    private let free = DispatchSemaphore(value: 2)
+    private let ready = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    private var queue: [(rows: Range<Int>, data: [Float])?] = []
+    private var spare: [[Float]] = []
+    private var failure: CodecError?
+
+    init(_ sink: StreamedOutput) {
+        self.sink = sink
+        let thread = Thread { [self] in drain() }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    private func drain() {
+        while true {
+            ready.wait()
+            lock.lock()
+            let item = queue.removeFirst()
+            lock.unlock()
+            guard let (rows, data) = item else { break }
+            if failure == nil {
+                do {
+                    try data.withUnsafeBufferPointer { (p) throws(CodecError) in try sink.write(rows: rows, p) }
+                } catch {
+                    lock.lock()
+                    failure = error
+                    lock.unlock()
+                }
+            }
+            lock.lock()
+            spare.append(data)
+            lock.unlock()
+            free.signal()
+        }
+        done.signal()
+    }
+
+    private func pending() -> CodecError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure
+    }
+
+    /// Copies `src` (rows `rows`, all channels) into a free slot for the encoder thread.
+    func write(rows: Range<Int>, _ src: UnsafeBufferPointer<Float>) throws(CodecError) {
+        if let failure = pending() { throw failure }
+        free.wait()
+        lock.lock()
+        var slot = spare.popLast() ?? []
+        lock.unlock()
+        if slot.count != src.count { slot = [Float](repeating: 0, count: src.count) }
+        slot.withUnsafeMutableBufferPointer { _ = $0.initialize(from: src) }
+        lock.lock()
+        queue.append((rows, slot))
+        lock.unlock()
+        ready.signal()
+    }
+
+    /// Waits for the encoder thread to write every strip; throws its error, if any.
+    func finish() throws(CodecError) {
+        lock.lock()
+        queue.append(nil)
+        lock.unlock()
+        ready.signal()
+        done.wait()
+        if let failure = pending() { throw failure }
+    }
+}
