@@ -1,60 +1,103 @@
-/// Winograd F(2x2, 3x3): 3x3 stride-1 convolutions with 16 multiplies per
-/// 2x2 outputs and input channel instead of 36 (2.25x less arithmetic).
+/// Winograd F(4x4, 3x3) (Lavin & Gray 2015): 3x3 stride-1 convolutions with
+/// 36 multiplies per 4x4 outputs and input channel instead of 144, 4x less
+/// arithmetic than the direct sum.
 ///
-/// With T = 4x4 input tiles overlapping by 2, the output tile is
-/// `Y = Aᵀ [ sum_ci (G g Gᵀ) ⊙ (Bᵀ d B) ] A`, so the sum over input channels
-/// becomes 16 independent matrix products (Cout x Cin) x (Cin x tiles), run by
-/// the same register-tiled micro-kernel as the blocked path. Schedule: tile rows
-/// in bands sized for L2; per band, the padded input (even/odd column phases,
-/// so that tile columns load contiguously), its transform V, the 16 products M,
-/// and the output transform, which adds the bias.
+/// With 6x6 input tiles d overlapping by 2, `Y = Aᵀ [ sum_ci U ⊙ (Bᵀ d B) ] A`
+/// with U = G g Gᵀ, so the sum over input channels becomes 36 independent
+/// matrix products (Cout x Cin) x (Cin x tiles), run by register tiles like the
+/// blocked path's. Schedule, per band of tile rows (sized for L2):
+/// - per input channel, the padded input rows of the band are copied (pad mode
+///   applied) and each transformed horizontally (d B) once; the vertical half
+///   (Bᵀ ·) then writes V, `lanes` tiles per vector;
+/// - the 36 products, in place over V (see `products`);
+/// - the output transform, which adds the bias and applies the activation.
 ///
-/// Rounding: the transforms use only 0, ±1 and ±1/2, and the products sum Cin
-/// terms as the direct path does; errors stay near 1e-6 relative (tested
-/// against the reference at 1e-4).
+/// F(4x4) replaced F(2x2, 3x3) (16 products, 2.25x less arithmetic), which was
+/// slower on every shape measured (16 to 256 channels, 9x9 to 512x512 images),
+/// mostly for its transforms' memory traffic: 2.25 transformed values per
+/// input or output value instead of 4.
+///
+/// Rounding: the interpolation points are 0, 1, -1, 1/2, -2 (and infinity),
+/// not the usual 0, ±1, ±2: with those, 64 to 80 channels of inputs in [0, 1)
+/// and normal weights gave errors up to 1.6e-4 relative (max(1, |y|) scale),
+/// over the 1e-4 the tests allow; 1/2 in place of 2 cuts them about 3x
+/// (Barabasz et al. 2020 discuss the choice of points). The products' sums in
+/// Float32 dominate the error; G g Gᵀ is computed in Float64.
+///
+/// Streaming: tile rows are anchored at `outputRows.lowerBound`, and input rows
+/// past the ones `outputRows` read (a partial last tile row) are taken as
+/// zeros, not read, so every tile sees the same data whichever band of rows a
+/// call computes: any split of the rows at multiples of 4 gives the same bits.
 enum Winograd {
     /// Channels below which the transforms cost more than the multiplies they save.
     static let minimumChannels = 16
-    /// Floats of one band's transform buffers V and M (about 1 MiB, half an L2).
-    static let bandFloats = 256 * 1024
+    /// Floats of one band's buffer V (transformed input, then products in
+    /// place): at most 1.25 MiB of the 2 MiB L2, leaving room for the weights.
+    static let bandFloats = 320 * 1024
 
     static func applies(_ g: ConvGeometry) -> Bool {
         g.kernel == Size2(square: 3) && g.stride == Size2(square: 1) && g.dilation == Size2(square: 1)
             && g.groups == 1 && g.input.channels >= minimumChannels && g.outChannels >= minimumChannels
     }
 
-    /// Transformed weights, packed per position and block for the micro-kernel.
+    /// Transformed weights, packed per position and block for the micro-kernels.
     struct Packed: Sendable {
         let blocks: Int
-        /// [position 16][block][ci][tileChannels] of U = G g Gᵀ.
+        /// Floats from one position's weights to the next (skewed, see `skewed`).
+        let step: Int
+        /// [position 36, `step` apart][block][ci][tileChannels] of U = G g Gᵀ.
         let weights: [Float]
 
         init(_ plan: ConvPlan) {
             let g = plan.geometry
             let (cin, cout) = (g.input.channels, g.outChannels)
             let blocks = (cout + tileChannels - 1) / tileChannels
-            var w = [Float](repeating: 0, count: 16 * blocks * cin * tileChannels)
-            for co in 0..<cout {
-                for ci in 0..<cin {
-                    let k = (co * cin + ci) * 9
-                    let u = Self.transformKernel((0..<9).map { Double(plan.weights[k + $0]) })
-                    for xi in 0..<16 {
-                        w[((xi * blocks + co / tileChannels) * cin + ci) * tileChannels + co % tileChannels] = Float(u[xi])
+            let step = skewed(blocks * cin * tileChannels)
+            // Runs on every call, as the products do: no allocation per kernel.
+            self.weights = [Float](unsafeUninitializedCapacity: 36 * step) { w, initialized in
+                w.initialize(repeating: 0)
+                plan.weights.withUnsafeBufferPointer { src in
+                    for co in 0..<cout {
+                        for ci in 0..<cin {
+                            let at = ((co / tileChannels) * cin + ci) * tileChannels + co % tileChannels
+                            Self.transformKernel(src.baseAddress! + (co * cin + ci) * 9, into: w.baseAddress! + at, step: step)
+                        }
                     }
                 }
+                initialized = w.count
             }
             self.blocks = blocks
-            self.weights = w
+            self.step = step
         }
 
-        /// G g Gᵀ with G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]], in Float64.
-        private static func transformKernel(_ g: [Double]) -> [Double] {
-            let G: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-            var t = [Double](repeating: 0, count: 12)  // G g: 4x3
-            for i in 0..<4 { for j in 0..<3 { for k in 0..<3 { t[i * 3 + j] += G[i][k] * g[k * 3 + j] } } }
-            var u = [Double](repeating: 0, count: 16)  // (G g) Gᵀ: 4x4
-            for i in 0..<4 { for j in 0..<4 { for k in 0..<3 { u[i * 4 + j] += t[i * 3 + k] * G[j][k] } } }
-            return u
+        /// U = G g Gᵀ in Float64, position i*6+j at `u + (i*6+j) * step`, with
+        /// G = [[1,0,0],[1/3,1/3,1/3],[-1/3,1/3,-1/3],[-16/15,-8/15,-4/15],[1/15,-2/15,4/15],[0,0,1]].
+        @inline(__always)
+        static func transformKernel(_ g: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>, step: Int) {
+            @inline(__always) func line(_ a: Double, _ b: Double, _ c: Double) -> (Double, Double, Double, Double, Double, Double) {
+                let third = 1.0 / 3, fifteenth = 1.0 / 15
+                return (a, (a + b + c) * third, (b - a - c) * third, -(16 * a + 8 * b + 4 * c) * fifteenth,
+                        (a - 2 * b + 4 * c) * fifteenth, c)
+            }
+            // G g, a column at a time: t.k is row k of the 6x3 product.
+            let c0 = line(Double(g[0]), Double(g[3]), Double(g[6]))
+            let c1 = line(Double(g[1]), Double(g[4]), Double(g[7]))
+            let c2 = line(Double(g[2]), Double(g[5]), Double(g[8]))
+            @inline(__always) func row(_ i: Int, _ a: Double, _ b: Double, _ c: Double) {
+                let r = line(a, b, c)
+                u[(i * 6) * step] = Float(r.0)
+                u[(i * 6 + 1) * step] = Float(r.1)
+                u[(i * 6 + 2) * step] = Float(r.2)
+                u[(i * 6 + 3) * step] = Float(r.3)
+                u[(i * 6 + 4) * step] = Float(r.4)
+                u[(i * 6 + 5) * step] = Float(r.5)
+            }
+            row(0, c0.0, c1.0, c2.0)
+            row(1, c0.1, c1.1, c2.1)
+            row(2, c0.2, c1.2, c2.2)
+            row(3, c0.3, c1.3, c2.3)
+            row(4, c0.4, c1.4, c2.4)
+            row(5, c0.5, c1.5, c2.5)
         }
     }
 
@@ -63,51 +106,52 @@ enum Winograd {
         let g = plan.geometry
         let (cin, cout) = (g.input.channels, g.outChannels)
         let outW = g.cols.output, outH = outputRows.count, outPlane = outH * outW
-        let tilesW = (outW + 1) / 2, tileStride = tilesW.roundedUp(to: lanes)
-        let tileRows = (outH + 1) / 2
-        let rowsPerBand = max(1, min(tileRows, bandFloats / (16 * (cin + cout) * tileStride)))
+        let tilesW = (outW + 3) / 4, tileStride = tilesW.roundedUp(to: lanes)
+        let tileRows = (outH + 3) / 4
+        let rowsPerBand = max(1, min(tileRows, bandFloats / (36 * max(cin, packed.blocks * tileChannels) * tileStride)))
         let bands = (tileRows + rowsPerBand - 1) / rowsPerBand
         let workers = max(1, min(threads, bands))
         let span = rowsPerBand * tileStride  // tiles of one band, per channel and position
-        // One phase: tile columns are split into even and odd lanes at load time.
-        var layout = BandLayout(channels: cin, phases: 1, cols: g.cols, rows: g.rows, phaseLength: 2 * tileStride + 2 * lanes + 2)
-        let bandSize = layout.floats(rows: 2 * rowsPerBand + 2)
-        let offsets = (0..<cin).map { $0 * span }
-        let zeros = [Float](repeating: 0, count: tileChannels)
+        // The 36 positions are written (V) and read (M) together, as 36 streams:
+        // strides of a multiple of 4 KiB would put them all in one L1 set.
+        let step = skewed(max(cin, packed.blocks * tileChannels) * span)
+        let rows = RowSource(plan: plan, strip: strip, needed: g.rows.inputRange(forOutputs: outputRows),
+                             length: 4 * (tileStride + lanes))
+        let hRows = 4 * rowsPerBand + 2
+        let bias = plan.bias ?? [Float](repeating: 0, count: cout)
 
         packed.weights.withUnsafeBufferPointer { wbuf in
-            offsets.withUnsafeBufferPointer { obuf in
-                zeros.withUnsafeBufferPointer { zbuf in
+            bias.withUnsafeBufferPointer { bbuf in
+                plan.destination.withUnsafeBufferPointer { dbuf in
                     parallelFor(workers) { worker in
-                        let band = UnsafeMutablePointer<Float>.allocate(capacity: bandSize)
-                        let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * cin * span)
-                        let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * cout * span)
-                        let trash = UnsafeMutablePointer<Float>.allocate(capacity: span + tilePixels)
-                        let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: tileChannels)
-                        defer { band.deallocate(); v.deallocate(); m.deallocate(); trash.deallocate(); rowPointers.deallocate() }
+                        let row = UnsafeMutablePointer<Float>.allocate(capacity: hRows * rows.length)
+                        let h = UnsafeMutablePointer<Float>.allocate(capacity: hRows * 6 * tileStride)
+                        let vm = UnsafeMutablePointer<Float>.allocate(capacity: 36 * step)
+                        let panel = UnsafeMutablePointer<Float>.allocate(capacity: packed.blocks * tileChannels * tilePixels)
+                        defer { row.deallocate(); h.deallocate(); vm.deallocate(); panel.deallocate() }
+                        row.initialize(repeating: 0, count: hRows * rows.length)
                         for b in (bands * worker / workers)..<(bands * (worker + 1) / workers) {
                             let ty0 = b * rowsPerBand, count = min(rowsPerBand, tileRows - ty0)
-                            let firstRow = outputRows.lowerBound + 2 * ty0
-                            let top = g.rows.inputIndex(output: firstRow, tap: 0)
-                            layout.fill(band, from: strip, inputRows: top..<(top + 2 * count + 2), plan: plan)
-                            transformInput(band, layout, channels: cin, tileRows: count, tileStride: tileStride, span: span, into: v)
-                            let n = count * tileStride
-                            for xi in 0..<16 {
-                                for blk in 0..<packed.blocks {
-                                    for r in 0..<tileChannels {
-                                        let co = blk * tileChannels + r
-                                        rowPointers[r] = co < cout ? m + (xi * cout + co) * span : trash
-                                    }
-                                    Blocked.tiles(taps: cin, wbuf.baseAddress! + (xi * packed.blocks + blk) * cin * tileChannels,
-                                                  obuf.baseAddress!, v + xi * cin * span, rowPointers, width: n,
-                                                  zbuf.baseAddress!, .none, trash: trash)
+                            let top = g.rows.inputIndex(output: outputRows.lowerBound + 4 * ty0, tap: 0)
+                            for ci in 0..<cin {
+                                for k in 0..<(4 * count + 2) {
+                                    rows.copy(channel: ci, row: top + k, into: row + k * rows.length)
+                                }
+                                for k in 0..<(4 * count + 2) {
+                                    transformRow(row + k * rows.length, tileStride: tileStride, into: h + k * 6 * tileStride)
+                                }
+                                for r in 0..<count {
+                                    transformColumns(h + 4 * r * 6 * tileStride, tileStride: tileStride,
+                                                     into: vm + ci * span + r * tileStride, step: step)
                                 }
                             }
+                            products(wbuf.baseAddress!, wStep: packed.step, blocks: packed.blocks, cin: cin, vm: vm,
+                                     step: step, span: span, width: count * tileStride, panel: panel)
+                            let outRows = min(4 * count, outH - 4 * ty0)
                             for co in 0..<cout {
-                                let dst = out.baseAddress! + plan.destination[co] * outPlane + 2 * ty0 * outW
-                                transformOutput(m + co * span, stride: cout * span, tileRows: count, tileStride: tileStride,
-                                                tilesW: tilesW, rows: min(2 * count, outH - 2 * ty0), width: outW,
-                                                bias: plan.bias?[co] ?? 0, plan.activation, into: dst)
+                                transformOutput(vm + co * span, stride: step, tileRows: count, tileStride: tileStride,
+                                                tilesW: tilesW, rows: outRows, width: outW, bias: bbuf[co], plan.activation,
+                                                into: out.baseAddress! + dbuf[co] * outPlane + 4 * ty0 * outW)
                             }
                         }
                     }
@@ -116,87 +160,45 @@ enum Winograd {
         }
     }
 
-    /// V[ξ][ci][tile] = (Bᵀ d B)[ξ] for every 4x4 tile d of the band, with
-    /// Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]; `lanes` tiles at a time.
-    /// Tile t's columns are 2t ... 2t+3: two loads of 2 x `lanes` floats split
-    /// into even and odd lanes give all four.
-    @inline(__always)
-    private static func transformInput(_ band: UnsafeMutablePointer<Float>, _ layout: BandLayout, channels: Int,
-                                       tileRows: Int, tileStride: Int, span: Int, into v: UnsafeMutablePointer<Float>) {
-        let channelStride = layout.channelStride(rows: layout.rowsHeld)
-        let step = channels * span
-        @inline(__always) func columns(_ p: UnsafePointer<Float>) -> (V, V, V, V) {
-            let a = loadPair(p), c = loadPair(p + 2)
-            return (a.evenHalf, a.oddHalf, c.evenHalf, c.oddHalf)
-        }
-        for ci in 0..<channels {
-            for r in 0..<tileRows {
-                let base = band + ci * channelStride + 2 * r * layout.rowStride
-                var q = 0
-                while q < tileStride {
-                    let p = UnsafePointer(base + 2 * q)
-                    let d0 = columns(p), d1 = columns(p + layout.rowStride)
-                    let d2 = columns(p + 2 * layout.rowStride), d3 = columns(p + 3 * layout.rowStride)
-                    let dst = v + ci * span + r * tileStride + q
-                    @inline(__always) func put(_ xi: Int, _ x: (V, V, V, V)) {
-                        // One row of X = Bᵀ d times B: positions xi ... xi+3.
-                        UnsafeMutableRawPointer(dst + xi * step).storeBytes(of: x.0 - x.2, as: V.self)
-                        UnsafeMutableRawPointer(dst + (xi + 1) * step).storeBytes(of: x.1 + x.2, as: V.self)
-                        UnsafeMutableRawPointer(dst + (xi + 2) * step).storeBytes(of: x.2 - x.1, as: V.self)
-                        UnsafeMutableRawPointer(dst + (xi + 3) * step).storeBytes(of: x.1 - x.3, as: V.self)
-                    }
-                    put(0, (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3))
-                    put(4, (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3))
-                    put(8, (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3))
-                    put(12, (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3))
-                    q += lanes
-                }
-            }
-        }
-    }
+    /// `floats` rounded up to whole 4 KiB pages plus one cache line, so that
+    /// consecutive multiples of it fall in different L1 sets.
+    static func skewed(_ floats: Int) -> Int { floats.roundedUp(to: 1024) + 16 }
 
-    /// Y = Aᵀ M A with Aᵀ = [[1,1,1,0],[0,1,-1,-1]], plus bias, for one output
-    /// channel; `m` points at position 0 of this channel, positions `stride` apart.
-    @inline(__always)
-    private static func transformOutput(_ m: UnsafePointer<Float>, stride: Int, tileRows: Int, tileStride: Int, tilesW: Int,
-                                        rows: Int, width: Int, bias: Float, _ activation: Activation,
-                                        into out: UnsafeMutablePointer<Float>) {
-        let b = V(repeating: bias)
-        for r in 0..<tileRows {
-            var q = 0
-            while q < tilesW {
-                let p = m + r * tileStride + q
-                func at(_ xi: Int) -> V { load(p + xi * stride) }
-                let z0 = (at(0) + at(4) + at(8), at(1) + at(5) + at(9), at(2) + at(6) + at(10), at(3) + at(7) + at(11))
-                let z1 = (at(4) - at(8) - at(12), at(5) - at(9) - at(13), at(6) - at(10) - at(14), at(7) - at(11) - at(15))
-                let y00 = activate(b + z0.0 + z0.1 + z0.2, activation), y01 = activate(b + z0.1 - z0.2 - z0.3, activation)
-                let y10 = activate(b + z1.0 + z1.1 + z1.2, activation), y11 = activate(b + z1.1 - z1.2 - z1.3, activation)
-                let top = out + 2 * r * width + 2 * q
-                let tiles = min(lanes, tilesW - q)
-                if tiles == lanes && 2 * (q + lanes) <= width {
-                    var even = VPair()
-                    even.evenHalf = y00
-                    even.oddHalf = y01
-                    UnsafeMutableRawPointer(top).storeBytes(of: even, as: VPair.self)
-                    if 2 * r + 1 < rows {
-                        var odd = VPair()
-                        odd.evenHalf = y10
-                        odd.oddHalf = y11
-                        UnsafeMutableRawPointer(top + width).storeBytes(of: odd, as: VPair.self)
-                    }
-                } else {
-                    for i in 0..<tiles {
-                        let x = 2 * (q + i)
-                        top[2 * i] = y00[i]
-                        if x + 1 < width { top[2 * i + 1] = y01[i] }
-                        if 2 * r + 1 < rows {
-                            top[width + 2 * i] = y10[i]
-                            if x + 1 < width { top[width + 2 * i + 1] = y11[i] }
-                        }
-                    }
-                }
-                q += lanes
+    /// Supplies padded input rows: the pad mode outside the image, zeros past
+    /// the padded width and for rows the requested outputs do not read.
+    struct RowSource {
+        let plan: ConvPlan
+        let strip: RowStrip
+        /// The input rows the requested output rows read (input coordinates).
+        let needed: Range<Int>
+        /// Floats of a row buffer: every column the tiles read, plus vector slack.
+        let length: Int
+
+        /// Writes padded row `y` (input coordinates) of channel `c` into `row`,
+        /// whose columns past the padded width must hold zeros already.
+        @inline(never)
+        func copy(channel c: Int, row y: Int, into row: UnsafeMutablePointer<Float>) {
+            let cols = plan.geometry.cols
+            let w = strip.shape.width, padL = cols.padBefore, pw = cols.paddedInput
+            guard needed.contains(y) else {
+                row.update(repeating: 0, count: pw)
+                return
             }
+            guard let sy = plan.padMode.sourceIndex(y, count: strip.shape.height) else {
+                row.update(repeating: plan.padValue, count: pw)
+                return
+            }
+            let src = strip.row(c, sy)
+            let interior = max(0, min(w, pw - padL))
+            for x in 0..<min(padL, pw) { row[x] = value(src, x - padL, w) }
+            (row + padL).update(from: src, count: interior)
+            for x in (padL + interior)..<pw { row[x] = value(src, x - padL, w) }
+        }
+
+        @inline(__always)
+        private func value(_ src: UnsafePointer<Float>, _ x: Int, _ w: Int) -> Float {
+            if let sx = plan.padMode.sourceIndex(x, count: w) { return src[sx] }
+            return plan.padValue
         }
     }
 }
