@@ -26,6 +26,14 @@ public struct ApplyMemory: Sendable {
         return pages * size / 4
     }
 
+    /// The process's resident memory now, in bytes (/proc/self/statm; 0 where unavailable).
+    public static var currentResidentBytes: Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * sysconf(Int32(_SC_PAGESIZE))
+    }
+
     /// The process's peak resident memory so far, in bytes (getrusage).
     public static var peakResidentBytes: Int {
         var usage = rusage()

@@ -70,6 +70,12 @@ public struct StreamPlan: Sendable {
         stages.reduce(0) { $0 + $1.bufferFloats } * MemoryLayout<Float>.size + readFloats * MemoryLayout<Float>.size
     }
 
+    /// Bytes of one piece of output rows as the plan hands them to its writer.
+    public var outputPieceBytes: Int {
+        guard let last = stages.last else { return readFloats * MemoryLayout<Float>.size }
+        return last.pieceRows * output.channels * output.width * MemoryLayout<Float>.size
+    }
+
     /// The most rows the first stage asks the reader for at once, times the input's row floats.
     var readFloats: Int {
         guard let first = stages.first else { return 0 }

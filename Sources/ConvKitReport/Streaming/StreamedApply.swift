@@ -64,6 +64,7 @@ public enum StreamedApply {
                            encode: EncodeOptions, layout: Layout, colormap: Colormap, threads: Int?,
                            report: Report, isCancelled: () -> Bool = { false }) throws -> Outcome {
         let start = ContinuousClock.now
+        let baseline = ApplyMemory.currentResidentBytes
         let source = try StreamedInput(path: input, options: decode, output: output)
         // Pieces of about a sixteenth of the limit (at most 16 MiB): a handful of stage buffers fit.
         let plan = try StreamPlan(pipeline: pipeline, input: source.shape,
@@ -75,7 +76,10 @@ public enum StreamedApply {
         let sink = try StreamedOutput(path: output, shape: plan.output, layout: layout, options: options,
                                       colormap: colormap, memoryLimit: report.memoryLimitBytes)
         var report = report
-        report.predictedPeakBytes = plan.predictedPeakBytes
+        // The process as it stands, the stream's buffers, and the writer's: two pieces in flight
+        // to the encoder thread and one being mapped (a colormap adds three channels per map).
+        let sinkBytes = plan.outputPieceBytes * (3 + (colormap == .gray ? 0 : 3))
+        report.predictedPeakBytes = baseline + plan.predictedPeakBytes + sinkBytes
         if let scratch = source.scratch { report.wholeImageSteps.append(scratch.purpose + " (scratch file, removed afterwards)") }
         if plan.needsSecondPass {
             report.wholeImageSteps.append("circular padding: \(plan.rowsAhead.count) input rows decoded ahead in a first pass")
