@@ -157,8 +157,12 @@ final class StreamRunner {
             try produce(stage: s - 1, rows: rows, deliver: deliver)
             return
         }
+        try readChunked(rows, chunk: max(StreamPlan.alignment, windows[0].capacity), deliver: deliver)
+    }
+
+    /// Input rows `rows` read `chunk` rows at a time into the read buffer and handed to `deliver`.
+    private func readChunked(_ rows: Range<Int>, chunk: Int, deliver: (Range<Int>, UnsafeBufferPointer<Float>) throws -> Void) throws {
         let rowFloats = plan.input.channels * plan.input.width
-        let chunk = max(StreamPlan.alignment, windows[0].capacity)
         var y = rows.lowerBound
         while y < rows.upperBound {
             let part = y..<min(y + chunk, rows.upperBound)
@@ -208,19 +212,7 @@ final class StreamRunner {
 
     /// A pipeline without stages: the input rows, unchanged.
     func copyThrough(write: RowWriting) throws {
-        let q = StreamPlan.alignment * 8
-        var y = 0
-        while y < plan.input.height {
-            let rows = y..<min(y + q, plan.input.height)
-            let floats = rows.count * plan.input.channels * plan.input.width
-            if readBuffer.count < floats { readBuffer = [Float](repeating: 0, count: floats) }
-            try readBuffer.withUnsafeMutableBufferPointer { b in
-                let part = UnsafeMutableBufferPointer(rebasing: b[0..<floats])
-                try read(rows, part)
-                try write(rows, UnsafeBufferPointer(part))
-            }
-            y = rows.upperBound
-        }
+        try readChunked(0..<plan.input.height, chunk: StreamPlan.alignment * 8) { rows, band in try write(rows, band) }
     }
 }
 
