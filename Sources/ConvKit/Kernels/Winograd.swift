@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Winograd F(4x4, 3x3) (Lavin & Gray 2015): 3x3 stride-1 convolutions with
 /// 36 multiplies per 4x4 outputs and input channel instead of 144, 4x less
 /// arithmetic than the direct sum.
@@ -112,9 +116,10 @@ enum Winograd {
         let bands = (tileRows + rowsPerBand - 1) / rowsPerBand
         let workers = max(1, min(threads, bands))
         let span = rowsPerBand * tileStride  // tiles of one band, per channel and position
+        let rowStride = lag + span  // one channel of one position: its M, then its V, `lag` floats on
         // The 36 positions are written (V) and read (M) together, as 36 streams:
         // strides of a multiple of 4 KiB would put them all in one L1 set.
-        let step = skewed(max(cin, packed.blocks * tileChannels) * span)
+        let step = skewed(max(cin, packed.blocks * tileChannels) * rowStride)
         let rows = RowSource(plan: plan, strip: strip, needed: g.rows.inputRange(forOutputs: outputRows),
                              length: 4 * (tileStride + lanes))
         let hRows = 4 * rowsPerBand + 2
@@ -126,9 +131,8 @@ enum Winograd {
                     parallelFor(workers) { worker in
                         let row = UnsafeMutablePointer<Float>.allocate(capacity: hRows * rows.length)
                         let h = UnsafeMutablePointer<Float>.allocate(capacity: hRows * 6 * tileStride)
-                        let vm = UnsafeMutablePointer<Float>.allocate(capacity: 36 * step)
-                        let panel = UnsafeMutablePointer<Float>.allocate(capacity: packed.blocks * tileChannels * tilePixels)
-                        defer { row.deallocate(); h.deallocate(); vm.deallocate(); panel.deallocate() }
+                        let vm = allocateHuge(floats: 36 * step)
+                        defer { row.deallocate(); h.deallocate(); free(vm) }
                         row.initialize(repeating: 0, count: hRows * rows.length)
                         for b in (bands * worker / workers)..<(bands * (worker + 1) / workers) {
                             let ty0 = b * rowsPerBand, count = min(rowsPerBand, tileRows - ty0)
@@ -142,14 +146,14 @@ enum Winograd {
                                 }
                                 for r in 0..<count {
                                     transformColumns(h + 4 * r * 6 * tileStride, tileStride: tileStride,
-                                                     into: vm + ci * span + r * tileStride, step: step)
+                                                     into: vm + lag + ci * rowStride + r * tileStride, step: step)
                                 }
                             }
                             products(wbuf.baseAddress!, wStep: packed.step, blocks: packed.blocks, cin: cin, vm: vm,
-                                     step: step, span: span, width: count * tileStride, panel: panel)
+                                     step: step, rowStride: rowStride, width: count * tileStride)
                             let outRows = min(4 * count, outH - 4 * ty0)
                             for co in 0..<cout {
-                                transformOutput(vm + co * span, stride: step, tileRows: count, tileStride: tileStride,
+                                transformOutput(vm + co * rowStride, stride: step, tileRows: count, tileStride: tileStride,
                                                 tilesW: tilesW, rows: outRows, width: outW, bias: bbuf[co], plan.activation,
                                                 into: out.baseAddress! + dbuf[co] * outPlane + 4 * ty0 * outW)
                             }
@@ -158,6 +162,20 @@ enum Winograd {
                 }
             }
         }
+    }
+
+    /// A buffer aligned to 2 MiB and advised to use transparent huge pages:
+    /// the transforms read and write the 36 positions of V and M, 36 streams a
+    /// page or more apart, and with 4 KiB pages that missed the TLB on most
+    /// vector (W4: 12.5 ms instead of 13.9 ms on one thread). Free with `free`.
+    static func allocateHuge(floats: Int) -> UnsafeMutablePointer<Float> {
+        let huge = 2 << 20, bytes = (floats * MemoryLayout<Float>.stride + huge - 1) / huge * huge
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, huge, bytes) == 0, let raw else { fatalError("out of memory for a \(bytes)-byte band") }
+        #if os(Linux)
+        _ = madvise(raw, bytes, MADV_HUGEPAGE)
+        #endif
+        return raw.bindMemory(to: Float.self, capacity: bytes / MemoryLayout<Float>.stride)
     }
 
     /// `floats` rounded up to whole 4 KiB pages plus one cache line, so that

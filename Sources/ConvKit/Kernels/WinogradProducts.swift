@@ -5,46 +5,42 @@
 
 extension Winograd {
     /// M[ξ] = U[ξ] V[ξ] for the 36 positions over `width` tiles (a multiple of
-    /// `lanes`), in place: channel c of position ξ is at `vm + ξ * step + c * span`,
-    /// input channels before and output channels after (rows past Cout up to a
-    /// whole block hold products of zero weights). Per position, a panel of
-    /// tiles (Cin x 2 or 3 vectors) is read from L2 once and from L1 by every
-    /// block of output channels; its products go to `panel` (L1) and then over
-    /// the panel, which no block needs any more. In place, V and M take half
-    /// the L2 that two buffers would, which keeps the weights there too.
+    /// `lanes`), in place: row c of position ξ starts at `vm + ξ * step + c * rowStride`,
+    /// V (input channels) `lag` floats into it, M (output channels, up to a
+    /// whole block: rows past Cout hold products of zero weights) at its start.
+    /// Per position, a panel of tiles (Cin x 2 or 3 vectors) is read from L2
+    /// once and from L1 by every block of output channels, whose products go
+    /// `lag` floats back, over panels no block needs any more. In place, V and
+    /// M take half the L2 that two buffers would, with no copy.
     @inline(never)
     static func products(_ w: UnsafePointer<Float>, wStep: Int, blocks: Int, cin: Int, vm: UnsafeMutablePointer<Float>,
-                         step: Int, span: Int, width: Int, panel: UnsafeMutablePointer<Float>) {
+                         step: Int, rowStride: Int, width: Int) {
         // Vectors of tiles: threes, then twos; a single vector only when the band
         // has one, as its micro-kernel waits on loads (9 per 8 FMAs).
         let vectors = width / lanes
         let threes = vectors == 1 ? 0 : vectors % 3 == 1 ? (vectors - 4) / 3 : vectors / 3
         let twos = vectors == 1 ? 0 : (vectors - 3 * threes) / 2
-        let blockStride = cin * tileChannels, rows = blocks * tileChannels
+        let blockStride = cin * tileChannels, blockRows = tileChannels * rowStride
         for xi in 0..<36 {
-            let a = w + xi * wStep, b = vm + xi * step
+            let a = w + xi * wStep, m = vm + xi * step, b = UnsafePointer(m + lag)
             var x = 0
-            while x < width {
-                let n = x < 3 * lanes * threes ? 3 : x < 3 * lanes * threes + 2 * lanes * twos ? 2 : 1
-                let panelStride = n * lanes
-                for blk in 0..<blocks {
-                    let c = panel + blk * tileChannels * panelStride
-                    switch n {
-                    case 3: product3(cin, a + blk * blockStride, b + x, span, c, panelStride)
-                    case 2: product2(cin, a + blk * blockStride, b + x, span, c, panelStride)
-                    default: product1(cin, a + blk * blockStride, b + x, span, c, panelStride)
-                    }
-                }
-                for co in 0..<rows {
-                    let src = UnsafePointer(panel + co * panelStride), dst = b + co * span + x
-                    put(load(src), dst)
-                    if n > 1 { put(load(src + lanes), dst + lanes) }
-                    if n > 2 { put(load(src + 2 * lanes), dst + 2 * lanes) }
-                }
-                x += panelStride
+            for _ in 0..<threes {
+                for blk in 0..<blocks { product3(cin, a + blk * blockStride, b + x, rowStride, m + blk * blockRows + x, rowStride) }
+                x += 3 * lanes
+            }
+            for _ in 0..<twos {
+                for blk in 0..<blocks { product2(cin, a + blk * blockStride, b + x, rowStride, m + blk * blockRows + x, rowStride) }
+                x += 2 * lanes
+            }
+            if x < width {
+                for blk in 0..<blocks { product1(cin, a + blk * blockStride, b + x, rowStride, m + blk * blockRows + x, rowStride) }
             }
         }
     }
+
+    /// Floats between a row's M and its V: the widest panel, so that a panel's
+    /// products land only on panels already read.
+    static let lag = tilePixels
 
 #if CONVKIT_AVX512
     @inline(__always)
