@@ -131,10 +131,11 @@ enum Winograd {
                     parallelFor(workers) { worker in
                         let row = UnsafeMutablePointer<Float>.allocate(capacity: hRows * rows.length)
                         let h = UnsafeMutablePointer<Float>.allocate(capacity: hRows * 6 * tileStride)
-                        let vm = allocateHuge(floats: 36 * step)
+                        let mine = (bands * worker / workers)..<(bands * (worker + 1) / workers)
+                        let vm = allocateBand(floats: 36 * step, bands: mine.count)
                         defer { row.deallocate(); h.deallocate(); free(vm) }
                         row.initialize(repeating: 0, count: hRows * rows.length)
-                        for b in (bands * worker / workers)..<(bands * (worker + 1) / workers) {
+                        for b in mine {
                             let ty0 = b * rowsPerBand, count = min(rowsPerBand, tileRows - ty0)
                             let top = g.rows.inputIndex(output: outputRows.lowerBound + 4 * ty0, tap: 0)
                             for ci in 0..<cin {
@@ -164,18 +165,25 @@ enum Winograd {
         }
     }
 
-    /// A buffer aligned to 2 MiB and advised to use transparent huge pages:
-    /// the transforms read and write the 36 positions of V and M, 36 streams a
-    /// page or more apart, and with 4 KiB pages that missed the TLB on most
-    /// vector (W4: 12.5 ms instead of 13.9 ms on one thread). Free with `free`.
-    static func allocateHuge(floats: Int) -> UnsafeMutablePointer<Float> {
-        let huge = 2 << 20, bytes = (floats * MemoryLayout<Float>.stride + huge - 1) / huge * huge
+    /// The band buffer V/M, for `bands` bands. From 512 KiB and 8 bands up it
+    /// is aligned to 2 MiB and advised to use transparent huge pages: the
+    /// transforms read and write its 36 positions as 36 streams a page or more
+    /// apart, and with 4 KiB pages that missed the TLB on most vectors (W4:
+    /// 12.5 ms instead of 13.9 ms on one thread). Zeroing a fresh huge page
+    /// costs about 0.1 ms, more than a few bands take (64 -> 64 channels on
+    /// 28x28 went from 0.40 to 0.50 ms). Free with `free`.
+    static func allocateBand(floats: Int, bands: Int) -> UnsafeMutablePointer<Float> {
+        let huge = 2 << 20, bytes = floats * MemoryLayout<Float>.stride
+        let large = bytes >= huge / 4 && bands >= 8
+        let size = large ? (bytes + huge - 1) / huge * huge : bytes
         var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, huge, bytes) == 0, let raw else { fatalError("out of memory for a \(bytes)-byte band") }
+        guard posix_memalign(&raw, large ? huge : 64, size) == 0, let raw else {
+            fatalError("out of memory for a \(size)-byte Winograd band")
+        }
         #if os(Linux)
-        _ = madvise(raw, bytes, MADV_HUGEPAGE)
+        if large { _ = madvise(raw, size, MADV_HUGEPAGE) }
         #endif
-        return raw.bindMemory(to: Float.self, capacity: bytes / MemoryLayout<Float>.stride)
+        return raw.bindMemory(to: Float.self, capacity: floats)
     }
 
     /// `floats` rounded up to whole 4 KiB pages plus one cache line, so that
