@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Winograd F(4x4, 3x3) (Lavin & Gray 2015): 3x3 stride-1 convolutions with
