@@ -134,7 +134,7 @@ struct KernelPathTests {
         return Problem(input: Self.tensor(shape, &rng), conv: conv)
     }
 
-    @Test("Winograd F(2x2,3x3): odd sizes, every pad mode, bias and activation", arguments: 0..<16)
+    @Test("Winograd F(4x4,3x3): odd sizes, every pad mode, bias and activation", arguments: 0..<16)
     func winograd(seed: Int) throws {
         var rng = SplitMix64(seed: UInt64(4000 + seed))
         let cin = Int(rng.next() % 6) + 16, cout = Int(rng.next() % 12) + 16

@@ -137,7 +137,7 @@ public enum KernelPath: String, Sendable, Codable {
     case pointwise
     /// Rank-1 kernels as a vertical then a horizontal 1-D pass.
     case separable
-    /// 3x3 stride 1 with many channels: Winograd F(2x2, 3x3), 2.25x fewer multiplies.
+    /// 3x3 stride 1 with many channels: Winograd F(4x4, 3x3), 4x fewer multiplies.
     case winograd
 
     /// `CONVKIT_KERNEL=direct` forces the direct path (to compare or to rule out the fast kernels);
