@@ -232,4 +232,28 @@ struct StreamingCLILargeImageTests {
         let worst = zip(x, y).map { abs($0 - $1) }.max() ?? 0
         #expect(worst <= 2.0 / 255, "largest difference in the first rows: \(worst * 255)/255")
     }
+
+    @Test("A 256 MB .npy input is read by strips: gaussian5 with --memory-limit 64MB peaks under 96 MiB",
+          .enabled(if: releaseBinary != nil, "set CONVKIT_RELEASE_BIN to a release convkit (Scripts/test.sh does)"))
+    func largeNPY() throws {
+        let bin = try #require(Self.releaseBinary)
+        let dir = try TempDir()
+        let (input, output) = (dir.path("big.npy"), dir.path("out.png"))
+        let side = 8_000
+        // One row of a ramp, written 8000 times after the header.
+        let row = (0..<side).map { Float($0 % 256) / 255 }.withUnsafeBytes { Data($0) }
+        try Data(Streaming.npyHeader([1, side, side])).write(to: URL(fileURLWithPath: input))
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+        try file.seekToEnd()
+        for _ in 0..<side { try file.write(contentsOf: row) }
+        try file.close()
+        let run = try Spawned.run([bin, "apply", input, "--filter", "gaussian5", "--memory-limit", "64MB", "-o", output, "--json"],
+                                  timeout: 300)
+        print("8000x8000 .npy gaussian5: peak RSS \(run.maxRSSKiB.map { "\($0) KiB" } ?? "not measured")")
+        try #require(run.exitCode == 0, "\(run.summary): \(run.stderr)")
+        let memory = try Streaming.memory(CLI.Result(status: 0, stdout: run.stdout, stderr: ""))
+        #expect(memory["plan"] as? String == "streamed")
+        if !SweepLimits.sanitized, let rss = run.maxRSSKiB { #expect(rss < 96 * 1024, "peak RSS \(rss) KiB") }
+        #expect(try ImageDecoder.probe(path: output).width == side)
+    }
 }

@@ -7,8 +7,8 @@ import Testing
 import Glibc
 #endif
 
-/// `apply` streamed (`--memory-limit 1KB` forces it, with pieces of 8 output
-/// rows on these images; `--stream` alone streams in one piece) against the
+/// `apply` streamed (`--memory-limit 1KB` forces it, in pieces of 64 KiB: 8
+/// rows of the photo; `--stream` alone streams small images in one piece) against the
 /// same command run whole (issue "Images larger than memory"): `.npy` and
 /// JPEG files byte for byte, PNG pixels (their tEXt differs on purpose).
 enum Streaming {
@@ -158,13 +158,17 @@ enum Streaming {
 
     /// A little-endian float32 `.npy` file of any shape (weights are 4-D).
     static func writeNPY(_ path: String, shape: [Int], values: [Float]) throws {
+        var bytes = npyHeader(shape)
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// The format 1.0 header of a C-order `<f4` array of `shape`.
+    static func npyHeader(_ shape: [Int]) -> [UInt8] {
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape.map { "\($0), " }.joined() + "), }"
         while (10 + header.count + 1) % 64 != 0 { header += " " }
         header += "\n"
-        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)]
-        bytes += Array(header.utf8)
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)] + Array(header.utf8)
     }
 
     /// `png` with an eXIf chunk (big-endian TIFF, one Orientation entry) inserted before IEND, or after IHDR.
