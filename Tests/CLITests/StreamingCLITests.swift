@@ -392,8 +392,7 @@ struct StreamingCLIOutputTests {
         (["--map", "minmax"], "png"), (["--map", "signed", "--colormap", "viridis"], "png"), (["--map", "abs"], "jpg"), ([], "npy"),
     ])
     func channels(_ extra: [String], _ ext: String) throws {
-        let bank = ["--kernel", "3x3: -1,0,1 -2,0,2 -1,0,1;3x3: 1,2,1 0,0,0 -1,-2,-1;3x3: " + Array(repeating: "0.1", count: 9).joined(separator: ","),
-                    "--padding", "same", "--padding-mode", "replicate", "--layout", "channels"]
+        let bank = ["--kernel", "3x3: -1,0,1 -2,0,2 -1,0,1;3x3: 1,2,1 0,0,0 -1,-2,-1;3x3: 1,1,1 1,1,1 1,1,1", "--padding", "same", "--padding-mode", "replicate", "--layout", "channels"]
         let dir = try TempDir()
         let pair = try Streaming.run(try Streaming.small(dir, gray: true), bank + extra, ext: ext)
         try Streaming.expectSame(pair, files: 3)
@@ -403,8 +402,8 @@ struct StreamingCLIOutputTests {
     @Test("A 5-map bank as a mosaic holds only the output: streamed == whole",
           arguments: [("mosaic", ["--map", "clamp"]), ("auto", ["--map", "minmax"]), ("mosaic", ["--map", "signed", "--colormap", "coolwarm"])])
     func mosaic(_ layout: String, _ map: [String]) throws {
-        let bank = ["--kernel", "3x3: 0,1,0 1,-4,1 0,1,0;3x3: 0,0,0 -1,0,1 0,0,0;3x3: 0,-1,0 0,0,0 0,1,0;3x3: 1,2,1 2,4,2 1,2,1;3x3: -1,-1,-1 -1,9,-1 -1,-1,-1",
-                    "--padding", "same", "--padding-mode", "circular",
+        let kernels = ["0,1,0 1,-4,1 0,1,0", "0,0,0 -1,0,1 0,0,0", "0,-1,0 0,0,0 0,1,0", "1,2,1 2,4,2 1,2,1", "-1,-1,-1 -1,9,-1 -1,-1,-1"]
+        let bank = ["--kernel", kernels.map { "3x3: " + $0 }.joined(separator: ";"), "--padding", "same", "--padding-mode", "circular",
                     "--layout", layout] + map
         let dir = try TempDir()
         let pair = try Streaming.run(try Streaming.small(dir, gray: true), bank, ext: "png", stream: ["--stream"])
