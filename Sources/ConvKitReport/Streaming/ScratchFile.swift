@@ -31,7 +31,14 @@ final class ScratchFile {
         SignalCleanup.register(path)
     }
 
-    deinit {
+    private var removed = false
+
+    deinit { remove() }
+
+    /// Closes and deletes the file now (it is deleted on release otherwise); idempotent.
+    func remove() {
+        guard !removed else { return }
+        removed = true
         close(fd)
         unlink(path)
         SignalCleanup.unregister(path)

@@ -85,6 +85,12 @@ public enum StreamedApply {
             report.wholeImageSteps.append("circular padding: \(plan.rowsAhead.count) input rows decoded ahead in a first pass")
         }
         report.wholeImageSteps += sink.notes
+        // Scratch files go when the run ends, not when the last reference to them is released
+        // (the encoder thread may hold one past the process's exit).
+        defer {
+            sink.removeScratch()
+            source.scratch?.remove()
+        }
         let behind = WriteBehind(sink)
         do {
             try plan.run(read: { rows, buffer in try source.read(rows: rows, into: buffer) },

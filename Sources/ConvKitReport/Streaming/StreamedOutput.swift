@@ -103,6 +103,11 @@ final class StreamedOutput {
         for f in files { SignalCleanup.unregister(f.writer.temporaryPath) }
     }
 
+    /// Deletes the scratch file of a second pass now (after a failure, before the process exits).
+    func removeScratch() {
+        if case let .twoPass(scratch) = mode { scratch.remove() }
+    }
+
     /// Takes output rows `rows` (all channels, ``RowWriting``'s layout).
     func write(rows: Range<Int>, _ src: UnsafeBufferPointer<Float>) throws(CodecError) {
         let w = shape.width, n = rows.count * w
@@ -150,6 +155,7 @@ final class StreamedOutput {
                 }
                 top = rows.upperBound
             }
+            scratch.remove()
         case .whole:
             let tensor = Tensor(shape: shape, data: collected)
             collected = []
