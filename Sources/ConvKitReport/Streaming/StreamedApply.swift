@@ -98,13 +98,15 @@ public enum StreamedApply {
                              if isCancelled() { throw CancellationError() }
                              try behind.write(rows: rows, buffer)
                          }, threads: threads)
+            try behind.finish()
+            try sink.finish()
         } catch {
-            // Let the encoder thread stop before the writers are dropped (their files are then removed).
+            // Stop the encoder thread, then remove every temporary file now: the thread's last
+            // reference to the writers may outlive the process's exit.
             try? behind.finish()
+            sink.abort()
             throw error
         }
-        try behind.finish()
-        try sink.finish()
         report.decodePasses = source.reader.passes
         report.fullDecode = source.reader.fullDecode
         let d = ContinuousClock.now - start

@@ -108,6 +108,12 @@ final class StreamedOutput {
         if case let .twoPass(scratch) = mode { scratch.remove() }
     }
 
+    /// Abandons every file: temporary files and the scratch file are deleted, no output is written.
+    func abort() {
+        files.forEach { $0.writer.abort() }
+        removeScratch()
+    }
+
     /// Takes output rows `rows` (all channels, ``RowWriting``'s layout).
     func write(rows: Range<Int>, _ src: UnsafeBufferPointer<Float>) throws(CodecError) {
         let w = shape.width, n = rows.count * w
@@ -304,9 +310,17 @@ final class WriteBehind: @unchecked Sendable {
         ready.signal()
     }
 
-    /// Waits for the encoder thread to write every strip; throws its error, if any.
+    private var finished = false
+
+    /// Waits for the encoder thread to write every strip; throws its error, if any. Idempotent.
     func finish() throws(CodecError) {
         lock.lock()
+        if finished {
+            lock.unlock()
+            if let failure = pending() { throw failure }
+            return
+        }
+        finished = true
         queue.append(nil)
         lock.unlock()
         ready.signal()
