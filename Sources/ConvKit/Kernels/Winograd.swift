@@ -44,6 +44,20 @@ enum Winograd {
     static func applies(_ g: ConvGeometry) -> Bool {
         g.kernel == Size2(square: 3) && g.stride == Size2(square: 1) && g.dilation == Size2(square: 1)
             && g.groups == 1 && g.input.channels >= minimumChannels && g.outChannels >= minimumChannels
+            && smallestBandBytes(g) <= maximumBandBytes
+    }
+
+    /// A band is at least one row of tiles; its buffer grows with channels x width. Layers
+    /// whose single tile row would need more than this (thousands of channels on a very
+    /// wide image) take the blocked path, whose buffers are bounded by its tiles.
+    static let maximumBandBytes = 256 << 20
+
+    /// Bytes of the V/M buffer for one row of tiles of `g`.
+    static func smallestBandBytes(_ g: ConvGeometry) -> Int {
+        let tileStride = ((g.cols.output + 3) / 4).roundedUp(to: lanes)
+        let channels = max(g.input.channels, g.outChannels.roundedUp(to: tileChannels))
+        let (n, overflow) = (36 * channels).multipliedReportingOverflow(by: tileStride * MemoryLayout<Float>.size)
+        return overflow ? Int.max : n
     }
 
     /// Transformed weights, packed per position and block for the micro-kernels.
@@ -179,9 +193,15 @@ enum Winograd {
         let large = bytes >= huge / 4 && bands >= 8
         let size = large ? (bytes + huge - 1) / huge * huge : bytes
         var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, large ? huge : 64, size) == 0, let raw else {
-            fatalError("out of memory for a \(size)-byte Winograd band")
+        // `applies` bounds a band by maximumBandBytes, so only an exhausted machine fails here,
+        // as any allocation would; the huge-page request is dropped first.
+        if posix_memalign(&raw, large ? huge : 64, size) != 0 || raw == nil {
+            guard posix_memalign(&raw, 64, bytes) == 0, let small = raw else {
+                preconditionFailure("out of memory for a \(bytes)-byte Winograd band (at most \(maximumBandBytes) bytes per tile row)")
+            }
+            return small.bindMemory(to: Float.self, capacity: floats)
         }
+        guard let raw else { preconditionFailure("posix_memalign returned no pointer") }
         #if os(Linux)
         if large { _ = madvise(raw, size, MADV_HUGEPAGE) }
         #endif
