@@ -41,21 +41,10 @@ final class StreamedInput {
         try reader.read(rows: rows, into: dst)
         if orientation == 2 {
             for r in 0..<(rows.count * shape.channels) {
-                let row = dst.baseAddress! + r * w
-                var (i, j) = (0, w - 1)
-                while i < j {
-                    swapAt(row, i, j)
-                    i += 1
-                    j -= 1
-                }
+                var row = UnsafeMutableBufferPointer(start: dst.baseAddress! + r * w, count: w)
+                row.reverse()
             }
         }
-    }
-
-    private func swapAt(_ row: UnsafeMutablePointer<Float>, _ i: Int, _ j: Int) {
-        let t = row[i]
-        row[i] = row[j]
-        row[j] = t
     }
 
     /// Writes the stored image into `file` in display order (``EXIF/orient(_:_:)``'s
