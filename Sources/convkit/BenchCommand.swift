@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
         abstract: "Time the standard workloads (SPEC §8) in-process: median ms, GFLOP/s, kernel path, checksum.",
         discussion: "Build with `swift build -c release` for meaningful numbers; compare with ../shared/bench/peers.py --convkit BIN.")
 
-    @Option(help: "W1, W2, W3, W3s2, W4, W5, W6 or all.")
+    @Option(help: "W1, W2, W3, W3s2, W4, W5, W6 or all (SPEC §8); D1 (a 5x5 sharpen of W2's image: the depthwise path).")
     var workload: String = "all"
 
     @Option(help: "Worker threads (default: one per core).")
@@ -19,9 +19,11 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object per workload (a list when several).")
     var json = false
 
+    private var known: [Workload] { Workload.all + Workload.extras }
+
     func validate() throws {
-        guard workload == "all" || Workload.all.contains(where: { $0.name.lowercased() == workload.lowercased() }) else {
-            throw ValidationError("unknown workload '\(workload)': use \(Workload.all.map(\.name).joined(separator: ", ")) or all")
+        guard workload == "all" || known.contains(where: { $0.name.lowercased() == workload.lowercased() }) else {
+            throw ValidationError("unknown workload '\(workload)': use \(known.map(\.name).joined(separator: ", ")) or all")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         if let r = `repeat`, r < 1 { throw ValidationError("--repeat must be >= 1") }
@@ -29,7 +31,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let chosen = Workload.all.filter { workload == "all" || $0.name.lowercased() == workload.lowercased() }
+            let chosen = workload == "all" ? Workload.all : known.filter { $0.name.lowercased() == workload.lowercased() }
             var results: [BenchResult] = []
             for w in chosen {
                 let r = try w.measure(threads: threads ?? defaultThreadCount, repeats: `repeat`)

@@ -253,7 +253,7 @@ struct StreamingCLITests {
                                                    ext: "png"), files: 1)
     }
 
-    @Test("Every kernel path (direct, separable, blocked, pointwise, Winograd) and groups, bias, flip, activation, pad value",
+    @Test("Every kernel path (depthwise, narrow, separable, blocked, pointwise, Winograd) and groups, bias, flip, activation, pad value",
           arguments: [
             ("blocked", ["--weights", "w8x3x3x3.npy", "--stride", "2", "--padding", "same", "--padding-mode", "reflect"]),
             ("pointwise", ["--weights", "w8x3x1x1.npy", "--bias", "b8.npy", "--activation", "relu"]),
@@ -261,14 +261,16 @@ struct StreamingCLITests {
             ("winograd", ["--filter", "keras-conv32", "--weights", "w16x32x3x3.npy", "--padding", "same", "--padding-mode", "reflect"]),
             ("winograd", ["--filter", "keras-conv32", "--weights", "w16x32x3x3.npy", "--padding", "full", "--padding-mode", "symmetric"]),
             ("winograd", ["--filter", "keras-conv32", "--weights", "w16x32x3x3.npy", "--padding", "same", "--padding-mode", "replicate"]),
-            ("direct", ["--weights", "w6x1x3x3.npy", "--groups", "3", "--bias", "b6.npy", "--padding", "same", "--padding-mode", "symmetric"]),
-            ("direct", ["--kernel", Streaming.kernel(5, 3), "--flip", "--activation", "abs", "--padding", "2", "--pad-value", "0.25"]),
+            ("depthwise", ["--weights", "w6x1x3x3.npy", "--groups", "3", "--bias", "b6.npy", "--padding", "same", "--padding-mode", "symmetric"]),
+            ("narrow", ["--weights", "w2x3x3x3.npy", "--stride", "2", "--padding", "same", "--padding-mode", "circular"]),
+            ("depthwise", ["--kernel", Streaming.kernel(5, 3), "--flip", "--activation", "abs", "--padding", "2", "--pad-value", "0.25"]),
             ("separable", ["--filter", "gaussian5", "--padding-mode", "reflect", "--dilation", "2"]),
           ])
     func kernelPaths(_ path: String, _ args: [String]) throws {
         let dir = try TempDir()
         for (name, shape) in [("w8x3x3x3", [8, 3, 3, 3]), ("w8x3x1x1", [8, 3, 1, 1]), ("w16x32x3x3", [16, 32, 3, 3]),
-                              ("w6x1x3x3", [6, 1, 3, 3]), ("b8", [8]), ("b6", [6])] {
+                              ("w6x1x3x3", [6, 1, 3, 3]), ("w2x3x3x3", [2, 3, 3, 3]),
+                              ("b8", [8]), ("b6", [6])] {
             let n = shape.reduce(1, *)
             try Streaming.writeNPY(dir.path(name + ".npy"), shape: shape, values: (0..<n).map { Float(($0 * 37) % 19 - 9) / 16 })
         }

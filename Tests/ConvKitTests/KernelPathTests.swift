@@ -44,7 +44,8 @@ struct KernelPathTests {
         #expect(try p.conv.run(p.input, threads: 3) == got, "thread count changed the result: \(p)")
         let (weights, groups) = Self.pytorchWeights(p.conv, channels: p.input.channels)
         let (t, b, l, r) = g.pads
-        let raw = referenceConv2D(p.input, weights: weights, outChannels: g.outChannels, kernel: g.kernel, bias: p.conv.bias,
+        let raw = referenceConv2D(p.input, weights: weights, outChannels: g.outChannels, kernel: g.kernel,
+                                  bias: Self.groupedBias(p.conv, channels: p.input.channels),
                                   groups: groups, stride: g.stride, dilation: g.dilation, pads: (t, b, l, r),
                                   mode: p.conv.padMode, value: p.conv.padValue, activation: p.conv.activation)
         // Per-channel banks come out kernel-major; the reference is channel-major (grouped order).
@@ -66,6 +67,13 @@ struct KernelPathTests {
             for _ in 0..<channels { for k in ks { values += conv.flip ? k.values.reversed() : k.values } }
             return (values, channels)
         }
+    }
+
+    /// A bank's bias is given per result channel (kernel-major); the reference wants grouped order (channel-major).
+    static func groupedBias(_ conv: Convolution, channels c: Int) -> [Float]? {
+        guard case let .perChannel(ks) = conv.filters, ks.count > 1, let b = conv.bias else { return conv.bias }
+        let n = ks.count
+        return (0..<(n * c)).map { o in b[(o % n) * c + o / n] }
     }
 
     static func kernelMajor(_ t: Tensor, conv: Convolution, channels c: Int) -> Tensor {
@@ -151,10 +159,42 @@ struct KernelPathTests {
         try check(Problem(input: Self.tensor(shape, &rng), conv: conv), expecting: .winograd)
     }
 
-    @Test("A kernel of rank 2 is not taken for separable")
+    @Test("A kernel of rank 2 is not taken for separable: it runs depthwise")
     func rankTwo() throws {
         let sharpen = try Kernel2D(rows: [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
-        #expect(try Convolution(kernels: [sharpen]).path(for: Shape(channels: 3, height: 8, width: 8)) == .direct)
+        #expect(try Convolution(kernels: [sharpen]).path(for: Shape(channels: 3, height: 8, width: 8)) == .depthwise)
+    }
+
+    @Test("Depthwise: per-channel kernels of full rank, any stride, dilation and pad", arguments: 0..<40)
+    func depthwise(seed: Int) throws {
+        var rng = SplitMix64(seed: UInt64(5000 + seed))
+        let k = Size2(Int(rng.next() % 6) + 1, Int(rng.next() % 6) + 2)
+        // One kernel per channel, or a bank of up to 3 (each channel gives that many maps).
+        let kernels = try (0..<(Int(rng.next() % 3) + 1)).map { _ in
+            try Kernel2D(size: k, values: (0..<(k.h * k.w)).map { _ in rng.nextNormal() })
+        }
+        let shape = Shape(channels: Int(rng.next() % 4) + 1, height: Int(rng.next() % 40) + 1, width: Int(rng.next() % 150) + 1)
+        var conv = Convolution(kernels: kernels)
+        Self.geometry(&conv, &rng, kernel: k)
+        conv.flip = rng.next() % 2 == 0
+        conv.bias = rng.next() % 2 == 0 ? nil : (0..<(kernels.count * shape.channels)).map { _ in rng.nextNormal() }
+        try check(Problem(input: Self.tensor(shape, &rng), conv: conv), expecting: .depthwise)
+    }
+
+    @Test("Narrow: fewer output channels per group than a register tile, summing input channels", arguments: 0..<30)
+    func narrow(seed: Int) throws {
+        var rng = SplitMix64(seed: UInt64(6000 + seed))
+        let groups = Int(rng.next() % 2) + 1
+        let cin = groups * (Int(rng.next() % 4) + 2)
+        let cout = groups * (Int(rng.next() % 3) + 1)
+        let k = Size2(Int(rng.next() % 5) + 1, Int(rng.next() % 5) + 1)
+        let shape = Shape(channels: cin, height: Int(rng.next() % 30) + 1, width: Int(rng.next() % 120) + 1)
+        let w = try ConvWeights(outChannels: cout, inChannelsPerGroup: cin / groups, kernel: k,
+                                values: (0..<(cout * cin / groups * k.h * k.w)).map { _ in rng.nextNormal() })
+        var conv = Convolution(weights: w, groups: groups)
+        Self.geometry(&conv, &rng, kernel: k)
+        conv.bias = rng.next() % 2 == 0 ? nil : (0..<cout).map { _ in rng.nextNormal() }
+        try check(Problem(input: Self.tensor(shape, &rng), conv: conv), expecting: .narrow)
     }
 
     @Test("A batch gives what each image gives alone")

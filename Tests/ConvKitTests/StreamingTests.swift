@@ -81,7 +81,7 @@ import Testing
         #expect(Self.bitsEqual(try p.run(input).output, try Self.streamed(p, input, pieceBytes: 1)))
     }
 
-    @Test("the fast paths (separable, winograd, blocked, pointwise) stream to the same bits")
+    @Test("the fast paths (separable, winograd, blocked, pointwise, depthwise, narrow) stream to the same bits")
     func kernelPaths() throws {
         var rng = SplitMix64(seed: 99)
         func values(_ n: Int) -> [Float] { (0..<n).map { _ in Float.random(in: -1...1, using: &rng) } }
@@ -103,7 +103,15 @@ import Testing
         strided.dilation = Size2(2, 1)
         strided.padding = .explicit(top: 1, bottom: 2, left: 1, right: 0)
         strided.padMode = .symmetric
-        let p = Pipeline(stages: [gauss, expand, wino, point, strided])
+        var sharpen = Convolution(kernels: [try Kernel2D(rows: [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])])
+        sharpen.padding = .same
+        sharpen.padMode = .circular
+        var narrow = Convolution(weights: try ConvWeights(outChannels: 2, inChannelsPerGroup: 8, kernel: Size2(3, 2), values: values(2 * 8 * 6)))
+        narrow.padding = .same
+        narrow.padMode = .reflect
+        let p = Pipeline(stages: [gauss, expand, wino, point, strided, sharpen, narrow])
+        #expect(try sharpen.path(for: Shape(channels: 8, height: 22, width: 12)) == .depthwise)
+        #expect(try narrow.path(for: Shape(channels: 8, height: 22, width: 12)) == .narrow)
         #expect(try gauss.path(for: Shape(channels: 3, height: 45, width: 23)) == .separable)
         #expect(try wino.path(for: Shape(channels: 16, height: 45, width: 23)) == .winograd)
         let input = Self.random(Shape(channels: 3, height: 45, width: 23), seed: 5)

@@ -35,6 +35,13 @@ public struct Workload: Sendable {
                  convolution: random(out: 128, in: 64, k: 1, stride: 1, padding: .valid)),
     ]
 
+    /// Workloads beyond SPEC §8 (not in `all`; run by name): paths the standard set does not reach.
+    /// D1 is W2's image under a 5x5 kernel of full rank (a sharpen), which no separable pass can run.
+    public static let extras: [Workload] = [
+        Workload(name: "D1", title: "sharpen-5x5", batch: 1, input: Shape(channels: 3, height: 2160, width: 3840),
+                 convolution: sharpen(size: 5, mode: .replicate)),
+    ]
+
     /// Floating-point operations of one run: `2 * N * Cout * Hout * Wout * Cin/groups * kh * kw`.
     public var flops: Int {
         guard let g = try? convolution.geometry(for: input) else { return 0 }
@@ -57,6 +64,17 @@ public struct Workload: Sendable {
         var conv = Convolution(filters: w.map { .weights($0, groups: 1) } ?? .perChannel([]))
         conv.stride = Size2(square: stride)
         conv.padding = padding
+        return conv
+    }
+
+    /// Unsharp masking as one kernel: 2 x identity - box, of full rank.
+    private static func sharpen(size: Int, mode: PadMode) -> Convolution {
+        let n = size * size
+        let values = (0..<n).map { i in (i == n / 2 ? 2 : 0) - 1 / Float(n) }
+        let kernel = (try? Kernel2D(size: Size2(square: size), values: values))
+        var conv = Convolution(kernels: kernel.map { [$0] } ?? [])
+        conv.padding = .same
+        conv.padMode = mode
         return conv
     }
 

@@ -76,9 +76,10 @@ struct ConvPlan: Sendable {
         choosePath()
     }
 
-    /// Separable when every kernel is rank 1 and reads one channel; blocked
-    /// when a group has enough output channels to fill a register tile;
-    /// direct otherwise, or always when `CONVKIT_KERNEL=direct` is set.
+    /// Separable when every kernel is rank 1 and reads one channel; Winograd
+    /// for 3x3 stride-1 layers with many channels; depthwise (or narrow) when
+    /// a group has too few output channels to fill a register tile; blocked
+    /// otherwise. Direct only when `CONVKIT_KERNEL=direct` is set.
     private mutating func choosePath() {
         let forced = KernelPath.forced
         if forced == .direct { return }
@@ -88,7 +89,9 @@ struct ConvPlan: Sendable {
         } else if forced == nil || forced == .winograd, Winograd.applies(geometry) {
             winograd = Winograd.Packed(self)
             path = .winograd
-        } else if geometry.outChannels / geometry.groups >= Blocked.minimumChannelsPerGroup {
+        } else if Depthwise.applies(geometry) {
+            path = geometry.inChannelsPerGroup == 1 ? .depthwise : .narrow
+        } else {
             packed = Blocked.Packed(self)
             path = Blocked.isPointwise(geometry) ? .pointwise : .blocked
         }
@@ -118,6 +121,8 @@ struct ConvPlan: Sendable {
             if let factors { Separable.run(self, factors, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
         case .winograd:
             if let winograd { Winograd.run(self, winograd, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
+        case .depthwise, .narrow:
+            Depthwise.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads); return
         case .blocked, .pointwise:
             if let packed { Blocked.run(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
         case .direct:
@@ -133,6 +138,11 @@ public enum KernelPath: String, Sendable, Codable {
     case direct
     /// Register-tiled channels x pixels micro-kernels over a padded band.
     case blocked
+    /// One input channel per output (groups = channels), not rank 1: a vectorised row loop over a padded band.
+    case depthwise
+    /// Fewer output channels per group than a register tile (e.g. RGB to one channel): the depthwise row loop
+    /// summing over the group's input channels.
+    case narrow
     /// 1x1 stride 1: a blocked matrix product over channel planes read in place.
     case pointwise
     /// Rank-1 kernels as a vertical then a horizontal 1-D pass.

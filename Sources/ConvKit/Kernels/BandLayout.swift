@@ -45,14 +45,17 @@ struct BandLayout {
         return rows * floatsPerRow
     }
 
-    /// Copies the padded input rows that `outputRows` read into `band`.
-    func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, outputRows: Range<Int>, plan: ConvPlan) {
-        fill(band, from: strip, inputRows: rowsGeometry.inputRange(forOutputs: outputRows), plan: plan)
+    /// Copies the padded input rows that `outputRows` read into `band`, from
+    /// the strip's channels `firstChannel..<firstChannel+channels`.
+    func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, outputRows: Range<Int>, plan: ConvPlan,
+              firstChannel: Int = 0) {
+        fill(band, from: strip, inputRows: rowsGeometry.inputRange(forOutputs: outputRows), plan: plan, firstChannel: firstChannel)
     }
 
     /// Copies input rows `inputRows` (input coordinates; pad rows outside the
     /// image follow the pad mode) into `band`.
-    func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, inputRows: Range<Int>, plan: ConvPlan) {
+    func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, inputRows: Range<Int>, plan: ConvPlan,
+              firstChannel: Int = 0) {
         let h = strip.shape.height, w = strip.shape.width
         let padL = cols.padBefore, pw = cols.paddedInput
         // Interior columns are a straight copy; the rest go through the pad mode.
@@ -64,7 +67,7 @@ struct BandLayout {
                     row.update(repeating: plan.padValue, count: rowStride)
                     continue
                 }
-                let src = strip.row(c, sy)
+                let src = strip.row(firstChannel + c, sy)
                 if stride == 1 {
                     for x in 0..<padL { row[x] = value(src, x - padL, w, plan) }
                     (row + padL).update(from: src, count: interior)
