@@ -26,6 +26,15 @@ def kernel(mr, nv):
         for v in range(nv):
             L.append(f"            c{r}_{v} = c{r}_{v}.addingProduct(s{r}, b{v})")
     L.append("        }")
+    # Whole tiles without activation are stored right here: written out, not
+    # through store(), which the compiler declines to inline into a kernel this large.
+    L.append(f"        if count == {nv} * lanes && activation == .none {{")
+    for r in range(mr):
+        L.append(f"            let q{r} = UnsafeMutableRawPointer(c[{r}] + at)")
+        for v in range(nv):
+            L.append(f"            q{r}.storeBytes(of: c{r}_{v}, toByteOffset: {v} * 4 * lanes, as: V.self)")
+    L.append("            return")
+    L.append("        }")
     for r in range(mr):
         L.append(f"        store(" + ", ".join(f"c{r}_{v}" for v in range(nv)) + f", to: c[{r}] + at, count, activation)")
     L.append("    }")

@@ -8,8 +8,8 @@
 /// - weights are packed once per plan as [group][block of `tileChannels`][tap][channel];
 /// - for each output row, block of channels and tile of `tilePixels` pixels, a
 ///   micro-kernel accumulates all taps in registers and stores once.
-/// A 1x1, stride-1, unpadded convolution reads the input directly (pointwise: a
-/// matrix product over whole channel planes), with no band.
+/// A 1x1, stride-1, unpadded convolution is a matrix product over whole channel
+/// planes, with no band (Pointwise.swift).
 enum Blocked {
     /// Output channels per group at which blocking pays: below this, most of a tile would be zeros.
     static let minimumChannelsPerGroup = tileChannels / 2
@@ -106,80 +106,6 @@ enum Blocked {
                                         let b = band + local * g.rows.stride * layout.rowStride
                                         tiles(taps: packed.taps, a, offs, b, rowPointers, width: outW, bias, plan.activation, trash: trash)
                                     }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Pixels a pointwise worker handles per pass over the weight blocks: the
-    /// B panel (Cin x this) stays in L2 while every block of channels reads it.
-    static let pointwiseChunk = 8 * tilePixels
-
-    /// 1x1 stride 1: each channel plane is one long row read in place.
-    private static func runPointwise(_ plan: ConvPlan, _ packed: Packed, strip: RowStrip,
-                                     into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
-        let g = plan.geometry
-        let plane = g.input.height * g.input.width
-        let coutPerGroup = g.outChannels / g.groups
-        let vectorEnd = plane / lanes * lanes
-        let chunks = (vectorEnd + pointwiseChunk - 1) / pointwiseChunk
-        let workers = max(1, min(threads, chunks + 1))
-        // Offsets of each input channel's plane, per group; and of a gathered tail tile.
-        let offsets = (0..<g.groups).flatMap { group in (0..<packed.taps).map { (group * packed.taps + $0) * plane } }
-        let tailOffsets = (0..<packed.taps).map { $0 * lanes }
-
-        packed.weights.withUnsafeBufferPointer { wbuf in
-            packed.bias.withUnsafeBufferPointer { bbuf in
-                offsets.withUnsafeBufferPointer { obuf in
-                    tailOffsets.withUnsafeBufferPointer { tbuf in
-                        parallelFor(workers) { worker in
-                            let trash = UnsafeMutablePointer<Float>.allocate(capacity: tilePixels)
-                            let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: tileChannels)
-                            let tail = UnsafeMutablePointer<Float>.allocate(capacity: packed.taps * lanes)
-                            defer { trash.deallocate(); rowPointers.deallocate(); tail.deallocate() }
-                            func blocks(_ body: (_ group: Int, _ a: UnsafePointer<Float>, _ bias: UnsafePointer<Float>) -> Void) {
-                                for group in 0..<g.groups {
-                                    for blk in 0..<packed.blocksPerGroup {
-                                        let blockIndex = group * packed.blocksPerGroup + blk
-                                        for r in 0..<tileChannels {
-                                            let co = blk * tileChannels + r
-                                            rowPointers[r] = co < coutPerGroup
-                                                ? out.baseAddress! + plan.destination[group * coutPerGroup + co] * plane : trash
-                                        }
-                                        body(group, wbuf.baseAddress! + blockIndex * packed.taps * tileChannels,
-                                             bbuf.baseAddress! + blockIndex * tileChannels)
-                                    }
-                                }
-                            }
-                            for chunk in (chunks * worker / workers)..<(chunks * (worker + 1) / workers) {
-                                let start = chunk * pointwiseChunk, end = min(start + pointwiseChunk, vectorEnd)
-                                blocks { group, a, bias in
-                                    let offs = obuf.baseAddress! + group * packed.taps
-                                    var x = start
-                                    while x + tilePixels <= end {
-                                        kernel(3, packed.taps, a, offs, strip.base.baseAddress! + x, rowPointers, x, tilePixels, bias, plan.activation, trash)
-                                        x += tilePixels
-                                    }
-                                    while x < end {
-                                        kernel(1, packed.taps, a, offs, strip.base.baseAddress! + x, rowPointers, x, lanes, bias, plan.activation, trash)
-                                        x += lanes
-                                    }
-                                }
-                            }
-                            // The last worker also takes the pixels past the last whole vector,
-                            // gathered so that no load reads past the input.
-                            if worker == workers - 1 && vectorEnd < plane {
-                                blocks { group, a, bias in
-                                    for t in 0..<packed.taps {
-                                        let src = strip.base.baseAddress! + offsets[group * packed.taps + t]
-                                        for i in 0..<lanes { tail[t * lanes + i] = vectorEnd + i < plane ? src[vectorEnd + i] : 0 }
-                                    }
-                                    kernel(1, packed.taps, a, tbuf.baseAddress!, tail, rowPointers, vectorEnd, plane - vectorEnd,
-                                                 bias, plan.activation, trash)
                                 }
                             }
                         }

@@ -47,10 +47,16 @@ func store(_ v0: V, _ v1: V, _ v2: V, to p: UnsafeMutablePointer<Float>, _ count
         UnsafeMutableRawPointer(p + lanes).storeBytes(of: activate(v1, activation), as: V.self)
         UnsafeMutableRawPointer(p + 2 * lanes).storeBytes(of: activate(v2, activation), as: V.self)
     } else {
-        let vs = (activate(v0, activation), activate(v1, activation), activate(v2, activation))
-        for i in 0..<count {
-            p[i] = i < lanes ? vs.0[i] : (i < 2 * lanes ? vs.1[i - lanes] : vs.2[i - 2 * lanes])
-        }
+        storePartial(v0, v1, v2, to: p, count, activation)
+    }
+}
+
+/// The last, short tile of a row: kept out of line so that the full-tile path above inlines.
+@inline(never)
+func storePartial(_ v0: V, _ v1: V, _ v2: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
+    let vs = (activate(v0, activation), activate(v1, activation), activate(v2, activation))
+    for i in 0..<count {
+        p[i] = i < lanes ? vs.0[i] : (i < 2 * lanes ? vs.1[i - lanes] : vs.2[i - 2 * lanes])
     }
 }
 
@@ -69,10 +75,15 @@ func store(_ v0: V, _ v1: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ 
 /// Stores the first `count` (at most `lanes`) pixels of `v` at `p`.
 @inline(__always)
 func store(_ v: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
-    let a = activate(v, activation)
     if count >= lanes {
-        UnsafeMutableRawPointer(p).storeBytes(of: a, as: V.self)
+        UnsafeMutableRawPointer(p).storeBytes(of: activate(v, activation), as: V.self)
     } else {
-        for i in 0..<count { p[i] = a[i] }
+        storePartial(v, to: p, count, activation)
     }
+}
+
+@inline(never)
+func storePartial(_ v: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
+    let a = activate(v, activation)
+    for i in 0..<count { p[i] = a[i] }
 }

@@ -1,0 +1,113 @@
+import CConvKitSIMD
+
+/// 1x1, stride 1, unpadded: a matrix product (Cout x Cin) x (Cin x pixels) over
+/// the channel planes.
+///
+/// Schedule: workers take chunks of `pointwiseChunk` pixels. Per chunk and
+/// group, the chunk of every input plane is packed into a panel laid out
+/// [tile][channel][tilePixels]: read in place, the planes of a tile sit a
+/// plane apart (a power of two on W6: 1 MiB), so they fall into the same
+/// cache sets and evict each other before the next block of output channels
+/// can reuse them. Packed, one tile's Cin x `tilePixels` inputs are contiguous
+/// and stay in L1 while every block of `tileChannels` output channels runs
+/// its micro-kernel over them.
+extension Blocked {
+    /// Pixels a worker packs at a time.
+    static let pointwiseChunk = 8 * tilePixels
+
+    static func runPointwise(_ plan: ConvPlan, _ packed: Packed, strip: RowStrip,
+                             into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
+        let g = plan.geometry
+        let plane = g.input.height * g.input.width
+        let cin = packed.taps, coutPerGroup = g.outChannels / g.groups
+        let blocks = packed.blocksPerGroup
+        let chunks = (plane + pointwiseChunk - 1) / pointwiseChunk
+        let workers = max(1, min(threads, chunks))
+        func pixels(_ chunk: Int) -> Range<Int> {
+            chunk * pointwiseChunk..<min((chunk + 1) * pointwiseChunk, plane)
+        }
+        // Tap i of a packed tile is channel i's row of `tilePixels` floats.
+        let offsets = (0..<cin).map { $0 * tilePixels }
+        let input = strip.base.baseAddress!
+
+        packed.weights.withUnsafeBufferPointer { wbuf in
+            packed.bias.withUnsafeBufferPointer { bbuf in
+                offsets.withUnsafeBufferPointer { obuf in
+                    parallelFor(workers) { worker in
+                        let panel = UnsafeMutablePointer<Float>.allocate(capacity: pointwiseChunk * cin)
+                        let trash = UnsafeMutablePointer<Float>.allocate(capacity: tilePixels)
+                        // Output plane of each (group, block, row of the tile); `trash` past a group's channels.
+                        let planes = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: g.groups * blocks * tileChannels)
+                        defer { panel.deallocate(); trash.deallocate(); planes.deallocate() }
+                        // A short tile's unused lanes are computed, never stored: zeros keep them finite and fast.
+                        panel.initialize(repeating: 0, count: pointwiseChunk * cin)
+                        for group in 0..<g.groups {
+                            for i in 0..<(blocks * tileChannels) {
+                                planes[group * blocks * tileChannels + i] = i < coutPerGroup
+                                    ? out.baseAddress! + plan.destination[group * coutPerGroup + i] * plane : trash
+                            }
+                        }
+                        let mine = (chunks * worker / workers)..<(chunks * (worker + 1) / workers)
+                        for chunk in mine {
+                            let (start, end) = (pixels(chunk).lowerBound, pixels(chunk).upperBound)
+                            let next = chunk + 1 < mine.upperBound ? pixels(chunk + 1) : 0..<0
+                            for group in 0..<g.groups {
+                                pack(input + group * cin * plane, plane: plane, channels: cin, start..<end, into: panel)
+                                // While this chunk computes, the next one's inputs come in: a share per tile.
+                                let tiles = (end - start + tilePixels - 1) / tilePixels
+                                var x = start, tile = panel
+                                while x < end {
+                                    let n = min(tilePixels, end - x)
+                                    let t = (x - start) / tilePixels
+                                    prefetch(input + group * cin * plane, plane: plane,
+                                             channels: (cin * t / tiles)..<(cin * (t + 1) / tiles), next)
+                                    for blk in 0..<blocks {
+                                        let blockIndex = group * blocks + blk
+                                        kernel((n + lanes - 1) / lanes, cin, wbuf.baseAddress! + blockIndex * cin * tileChannels, obuf.baseAddress!,
+                                               tile, planes + blockIndex * tileChannels, x, n, bbuf.baseAddress! + blockIndex * tileChannels,
+                                               plan.activation, trash)
+                                    }
+                                    x += tilePixels
+                                    tile += cin * tilePixels
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Prefetches pixels `range` of planes `channels`, one request per cache line.
+    @inline(__always)
+    private static func prefetch(_ planes: UnsafePointer<Float>, plane: Int, channels: Range<Int>, _ range: Range<Int>) {
+        let lineFloats = 64 / MemoryLayout<Float>.size
+        for c in channels {
+            var x = range.lowerBound
+            while x < range.upperBound {
+                ckit_prefetch(planes + c * plane + x)
+                x += lineFloats
+            }
+        }
+    }
+
+    /// Copies pixels `range` of `channels` planes into `panel` as [tile][channel][tilePixels];
+    /// a last, short tile leaves its unused lanes as they were.
+    @inline(__always)
+    private static func pack(_ planes: UnsafePointer<Float>, plane: Int, channels: Int, _ range: Range<Int>,
+                             into panel: UnsafeMutablePointer<Float>) {
+        for c in 0..<channels {
+            let src = planes + c * plane
+            var x = range.lowerBound, dst = panel + c * tilePixels
+            while x + tilePixels <= range.upperBound {
+                let d = UnsafeMutableRawPointer(dst)
+                d.storeBytes(of: load(src + x), as: V.self)
+                d.storeBytes(of: load(src + x + lanes), toByteOffset: 4 * lanes, as: V.self)
+                d.storeBytes(of: load(src + x + 2 * lanes), toByteOffset: 8 * lanes, as: V.self)
+                x += tilePixels
+                dst += channels * tilePixels
+            }
+            if x < range.upperBound { dst.update(from: src + x, count: range.upperBound - x) }
+        }
+    }
+}
