@@ -110,14 +110,16 @@ struct KernelPathTests {
         return Problem(input: Self.tensor(shape, &rng), conv: conv)
     }
 
-    @Test("Pointwise: 1x1 over whole planes, with a tail shorter than a vector", arguments: 0..<20)
+    @Test("Pointwise: 1x1 over whole planes, groups, with a tail shorter than a vector", arguments: 0..<20)
     func pointwise(seed: Int) throws {
         var rng = SplitMix64(seed: UInt64(2000 + seed))
-        let cin = Int(rng.next() % 9) + 1, cout = Int(rng.next() % 20) + 4
+        let groups = seed % 3 == 0 ? 2 : 1
+        let cin = groups * (Int(rng.next() % 9) + 1), cout = groups * (Int(rng.next() % 20) + 4)
+        // Up to 6 chunks of 384 pixels, the last one short.
         let shape = Shape(channels: cin, height: Int(rng.next() % 30) + 1, width: Int(rng.next() % 70) + 1)
-        let w = try ConvWeights(outChannels: cout, inChannelsPerGroup: cin, kernel: Size2(square: 1),
-                                values: (0..<(cout * cin)).map { _ in rng.nextNormal() })
-        var conv = Convolution(weights: w)
+        let w = try ConvWeights(outChannels: cout, inChannelsPerGroup: cin / groups, kernel: Size2(square: 1),
+                                values: (0..<(cout * cin / groups)).map { _ in rng.nextNormal() })
+        var conv = Convolution(weights: w, groups: groups)
         conv.bias = (0..<cout).map { _ in rng.nextNormal() }
         conv.activation = Activation.allCases[seed % 3]
         try check(Problem(input: Self.tensor(shape, &rng), conv: conv), expecting: .pointwise)
