@@ -199,6 +199,23 @@ struct KernelPathTests {
         try check(Problem(input: Self.tensor(shape, &rng), conv: conv), expecting: .narrow)
     }
 
+    @Test("Kernels wider than a register tile of pixels (48 or 24), on the blocked and depthwise paths")
+    func wideKernels() throws {
+        var rng = SplitMix64(seed: 77)
+        let k = Size2(3, 53)
+        let w = try ConvWeights(outChannels: 8, inChannelsPerGroup: 2, kernel: k,
+                                values: (0..<(8 * 2 * k.h * k.w)).map { _ in rng.nextNormal() })
+        var blocked = Convolution(weights: w)
+        blocked.padding = .same
+        blocked.padMode = .reflect
+        try check(Problem(input: Self.tensor(Shape(channels: 2, height: 7, width: 131), &rng), conv: blocked), expecting: .blocked)
+        var depthwise = Convolution(kernels: [try Kernel2D(size: Size2(2, 60), values: (0..<120).map { _ in rng.nextNormal() })])
+        depthwise.padding = .full
+        depthwise.padMode = .circular
+        depthwise.stride = Size2(1, 3)
+        try check(Problem(input: Self.tensor(Shape(channels: 3, height: 9, width: 75), &rng), conv: depthwise), expecting: .depthwise)
+    }
+
     @Test("A batch gives what each image gives alone")
     func batch() throws {
         var rng = SplitMix64(seed: 7)
