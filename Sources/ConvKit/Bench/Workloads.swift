@@ -42,6 +42,8 @@ public struct Workload: Sendable {
     public static let extras: [Workload] = [
         Workload(name: "D1", title: "sharpen-5x5", batch: 1, input: Shape(channels: 3, height: 2160, width: 3840),
                  convolution: sharpen(size: 5, mode: .replicate)),
+        Workload(name: "P9", title: "pw-k256", batch: 1, input: Shape(channels: 256, height: 64, width: 64),
+                 convolution: random(out: 128, in: 256, k: 1, stride: 1, padding: .valid)),
         Workload(name: "P1", title: "pw-128", batch: 1, input: Shape(channels: 64, height: 128, width: 128),
                  convolution: random(out: 128, in: 64, k: 1, stride: 1, padding: .valid)),
     ]

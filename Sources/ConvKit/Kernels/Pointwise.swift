@@ -53,22 +53,20 @@ extension Blocked {
                             let next = chunk + 1 < mine.upperBound ? pixels(chunk + 1) : 0..<0
                             for group in 0..<g.groups {
                                 pack(input + group * cin * plane, plane: plane, channels: cin, start..<end, into: panel)
-                                // While this chunk computes, the next one's inputs come in: a share per tile.
-                                let tiles = (end - start + tilePixels - 1) / tilePixels
-                                var x = start, tile = panel
-                                while x < end {
-                                    let n = min(tilePixels, end - x)
-                                    let t = (x - start) / tilePixels
+                                // While this chunk computes, the next one's inputs come in: a share per block.
+                                for blk in 0..<blocks {
                                     prefetch(input + group * cin * plane, plane: plane,
-                                             channels: (cin * t / tiles)..<(cin * (t + 1) / tiles), next)
-                                    for blk in 0..<blocks {
-                                        let blockIndex = group * blocks + blk
+                                             channels: (cin * blk / blocks)..<(cin * (blk + 1) / blocks), next)
+                                    let blockIndex = group * blocks + blk
+                                    var x = start, tile = panel
+                                    while x < end {
+                                        let n = min(tilePixels, end - x)
                                         kernel((n + lanes - 1) / lanes, cin, wbuf.baseAddress! + blockIndex * cin * tileChannels, obuf.baseAddress!,
                                                tile, planes + blockIndex * tileChannels, x, n, bbuf.baseAddress! + blockIndex * tileChannels,
                                                plan.activation, trash)
+                                        x += tilePixels
+                                        tile += cin * tilePixels
                                     }
-                                    x += tilePixels
-                                    tile += cin * tilePixels
                                 }
                             }
                         }
