@@ -38,7 +38,7 @@ public struct Workload: Sendable {
     /// Workloads beyond SPEC §8 (not in `all`; run by name): paths the standard set does not reach.
     /// D1 is W2's image under a 5x5 kernel of full rank (a sharpen), which no separable pass can run;
     /// P1 is W6's layer on a 128x128 image, whose 4 MiB in and 8 MiB out stay in cache: the
-    /// pointwise micro-kernel's own speed, without W6's trips to memory.
+    /// pointwise micro-kernel's own speed, without W6's trips to memory; P9 the same with 256 input channels.
     public static let extras: [Workload] = [
         Workload(name: "D1", title: "sharpen-5x5", batch: 1, input: Shape(channels: 3, height: 2160, width: 3840),
                  convolution: sharpen(size: 5, mode: .replicate)),

@@ -8,11 +8,13 @@ import CConvKitSIMD
 /// [tile][channel][tilePixels]: read in place, the planes of a tile sit a
 /// plane apart (a power of two on W6: 1 MiB), so they fall into the same
 /// cache sets and evict each other before the next block of output channels
-/// can reuse them. Packed, one tile's Cin x `tilePixels` inputs are contiguous
-/// and stay in L1 while every block of `tileChannels` output channels runs
-/// its micro-kernel over them.
+/// can reuse them. Packed, the panel (96 KiB on W6) stays in L2 while every
+/// block of `tileChannels` output channels runs its micro-kernel along it.
+/// Blocks are the outer loop so that consecutive calls continue the same
+/// `tileChannels` output rows: 8 sequential write streams instead of one
+/// short write to each of Cout planes per tile (W6: 18.5 -> 16.1 ms).
 extension Blocked {
-    /// Pixels a worker packs at a time.
+    /// Pixels a worker packs at a time (4, 8, 16 and 32 tiles tried on W6: 8 was fastest).
     static let pointwiseChunk = 8 * tilePixels
 
     static func runPointwise(_ plan: ConvPlan, _ packed: Packed, strip: RowStrip,
