@@ -45,7 +45,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "ConvKit", dependencies: ["CConvKitSIMD"], swiftSettings: kernelSettings),
+        .target(name: "ConvKit", swiftSettings: kernelSettings),
         .target(name: "ConvKitIO", dependencies: ["ConvKit", "CConvKitCodecs"]),
         // Preset files (YAML through Yams) and the shipped presets.
         .target(
@@ -78,8 +78,6 @@ let package = Package(
             providers: [.apt(["libfreetype-dev"])]
         ),
         .target(name: "CConvKitCodecs", dependencies: ["CPNG", "CJPEG"]),
-        // Software prefetch (which Swift cannot say) for the pointwise kernel; header-only.
-        .target(name: "CConvKitSIMD"),
         .target(name: "_ConvKitTestSupport", dependencies: ["ConvKit"]),
 
         // MARK: - Tests

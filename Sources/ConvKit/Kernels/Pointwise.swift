@@ -1,5 +1,3 @@
-import CConvKitSIMD
-
 /// 1x1, stride 1, unpadded: a matrix product (Cout x Cin) x (Cin x pixels) over
 /// the channel planes.
 ///
@@ -13,6 +11,11 @@ import CConvKitSIMD
 /// Blocks are the outer loop so that consecutive calls continue the same
 /// `tileChannels` output rows: 8 sequential write streams instead of one
 /// short write to each of Cout planes per tile (W6: 18.5 -> 16.1 ms).
+///
+/// Tried and dropped on W6, each in an A/B run of one build: non-temporal stores
+/// of the output (no faster: 16.1-16.6 ms either way) and software prefetch of the
+/// next chunk's inputs (16.2 ms with, 16.2-16.9 without); both need C, which is not
+/// worth a shim without a measured gain.
 extension Blocked {
     /// Pixels a worker packs at a time (4, 8, 16 and 32 tiles tried on W6: 8 was fastest).
     static let pointwiseChunk = 8 * tilePixels
@@ -25,9 +28,6 @@ extension Blocked {
         let blocks = packed.blocksPerGroup
         let chunks = (plane + pointwiseChunk - 1) / pointwiseChunk
         let workers = max(1, min(threads, chunks))
-        func pixels(_ chunk: Int) -> Range<Int> {
-            chunk * pointwiseChunk..<min((chunk + 1) * pointwiseChunk, plane)
-        }
         // Tap i of a packed tile is channel i's row of `tilePixels` floats.
         let offsets = (0..<cin).map { $0 * tilePixels }
         let input = strip.base.baseAddress!
@@ -49,16 +49,11 @@ extension Blocked {
                                     ? out.baseAddress! + plan.destination[group * coutPerGroup + i] * plane : trash
                             }
                         }
-                        let mine = (chunks * worker / workers)..<(chunks * (worker + 1) / workers)
-                        for chunk in mine {
-                            let (start, end) = (pixels(chunk).lowerBound, pixels(chunk).upperBound)
-                            let next = chunk + 1 < mine.upperBound ? pixels(chunk + 1) : 0..<0
+                        for chunk in (chunks * worker / workers)..<(chunks * (worker + 1) / workers) {
+                            let start = chunk * pointwiseChunk, end = min(start + pointwiseChunk, plane)
                             for group in 0..<g.groups {
                                 pack(input + group * cin * plane, plane: plane, channels: cin, start..<end, into: panel)
-                                // While this chunk computes, the next one's inputs come in: a share per block.
                                 for blk in 0..<blocks {
-                                    prefetch(input + group * cin * plane, plane: plane,
-                                             channels: (cin * blk / blocks)..<(cin * (blk + 1) / blocks), next)
                                     let blockIndex = group * blocks + blk
                                     var x = start, tile = panel
                                     while x < end {
@@ -74,19 +69,6 @@ extension Blocked {
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// Prefetches pixels `range` of planes `channels`, one request per cache line.
-    @inline(__always)
-    private static func prefetch(_ planes: UnsafePointer<Float>, plane: Int, channels: Range<Int>, _ range: Range<Int>) {
-        let lineFloats = 64 / MemoryLayout<Float>.size
-        for c in channels {
-            var x = range.lowerBound
-            while x < range.upperBound {
-                ckit_prefetch(planes + c * plane + x)
-                x += lineFloats
             }
         }
     }
