@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
         abstract: "Time the standard workloads (SPEC §8) in-process: median ms, GFLOP/s, kernel path, checksum.",
         discussion: "Build with `swift build -c release` for meaningful numbers; compare with ../shared/bench/peers.py --convkit BIN.")
 
-    @Option(help: "W1, W2, W3, W3s2, W4, W5, W6 or all (SPEC §8); D1 (a 5x5 sharpen of W2's image: the depthwise path), P1 and P9 (W6's layer in cache, with 64 and 256 input channels).")
+    @Option(help: "W1, W2, W3, W3s2, W4, W5, W6 or all (SPEC §8); D1 (a 5x5 sharpen of W2's image: the depthwise path), P1 and P9 (W6's layer in cache, with 64 and 256 input channels), S1 (W5's filter in cache).")
     var workload: String = "all"
 
     @Option(help: "Worker threads (default: one per core).")

@@ -137,7 +137,7 @@ struct KernelPathTests {
             let col = (0..<k.h).map { _ in rng.nextNormal() }, row = (0..<k.w).map { _ in rng.nextNormal() }
             return try Kernel2D(size: k, values: col.flatMap { a in row.map { a * $0 } })
         }
-        let shape = Shape(channels: Int(rng.next() % 3) + 1, height: Int(rng.next() % 20) + 1, width: Int(rng.next() % 90) + 1)
+        let shape = Shape(channels: Int(rng.next() % 3) + 1, height: Int(rng.next() % 20) + 1, width: Int(rng.next() % 300) + 1)
         var conv = Convolution(kernels: kernels)
         Self.geometry(&conv, &rng, kernel: k)
         conv.flip = rng.next() % 2 == 0
@@ -175,7 +175,7 @@ struct KernelPathTests {
         let kernels = try (0..<(Int(rng.next() % 3) + 1)).map { _ in
             try Kernel2D(size: k, values: (0..<(k.h * k.w)).map { _ in rng.nextNormal() })
         }
-        let shape = Shape(channels: Int(rng.next() % 4) + 1, height: Int(rng.next() % 40) + 1, width: Int(rng.next() % 150) + 1)
+        let shape = Shape(channels: Int(rng.next() % 4) + 1, height: Int(rng.next() % 40) + 1, width: Int(rng.next() % 300) + 1)
         var conv = Convolution(kernels: kernels)
         Self.geometry(&conv, &rng, kernel: k)
         conv.flip = rng.next() % 2 == 0

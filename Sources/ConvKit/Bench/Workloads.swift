@@ -38,10 +38,13 @@ public struct Workload: Sendable {
     /// Workloads beyond SPEC §8 (not in `all`; run by name): paths the standard set does not reach.
     /// D1 is W2's image under a 5x5 kernel of full rank (a sharpen), which no separable pass can run;
     /// P1 is W6's layer on a 128x128 image, whose 4 MiB in and 8 MiB out stay in cache: the
-    /// pointwise micro-kernel's own speed, without W6's trips to memory; P9 the same with 256 input channels.
+    /// pointwise micro-kernel's own speed, without W6's trips to memory; P9 the same with 256 input channels;
+    /// S1 is W5's filter on a 512x512 image, in cache.
     public static let extras: [Workload] = [
         Workload(name: "D1", title: "sharpen-5x5", batch: 1, input: Shape(channels: 3, height: 2160, width: 3840),
                  convolution: sharpen(size: 5, mode: .replicate)),
+        Workload(name: "S1", title: "sep-512", batch: 1, input: Shape(channels: 1, height: 512, width: 512),
+                 convolution: gaussian(size: 15, sigma: 3, mode: .zeros)),
         Workload(name: "P9", title: "pw-k256", batch: 1, input: Shape(channels: 256, height: 64, width: 64),
                  convolution: random(out: 128, in: 256, k: 1, stride: 1, padding: .valid)),
         Workload(name: "P1", title: "pw-128", batch: 1, input: Shape(channels: 64, height: 128, width: 128),

@@ -6,10 +6,7 @@ import Dispatch
 /// pointers, which Swift cannot prove safe to share; that proof is the
 /// caller's, so the closure is passed across threads unchecked.
 func parallelFor(_ n: Int, _ body: (Int) -> Void) {
-    if n <= 1 {
-        for i in 0..<n { body(i) }
-        return
-    }
+    if n <= 0 { return }
     withoutActuallyEscaping(body) { body in
         nonisolated(unsafe) let work = body
         DispatchQueue.concurrentPerform(iterations: n) { work($0) }

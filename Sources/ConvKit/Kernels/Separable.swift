@@ -105,22 +105,31 @@ enum Separable {
     private static func vertical(_ rows: UnsafePointer<UnsafePointer<Float>>, _ taps: UnsafePointer<Float>, _ k: Int,
                                  width: Int, into v: UnsafeMutablePointer<Float>) {
         var x = 0
-        // Four vectors at a time: independent accumulators hide the FMA latency.
-        while x + 4 * lanes <= width {
-            var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+        // Eight vectors at a time: eight independent accumulators cover the FMA latency
+        // (4 cycles, 2 per cycle); four left every tap waiting on the previous one.
+        while x + 8 * lanes <= width {
+            var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
             for i in 0..<k {
                 let t = V(repeating: taps[i]), p = rows[i] + x
                 a0 = a0.addingProduct(t, load(p))
                 a1 = a1.addingProduct(t, load(p + lanes))
                 a2 = a2.addingProduct(t, load(p + 2 * lanes))
                 a3 = a3.addingProduct(t, load(p + 3 * lanes))
+                a4 = a4.addingProduct(t, load(p + 4 * lanes))
+                a5 = a5.addingProduct(t, load(p + 5 * lanes))
+                a6 = a6.addingProduct(t, load(p + 6 * lanes))
+                a7 = a7.addingProduct(t, load(p + 7 * lanes))
             }
-            let o = UnsafeMutableRawPointer(v + x)
+            let o = UnsafeMutableRawPointer(v + x), step = 4 * lanes
             o.storeBytes(of: a0, as: V.self)
-            o.storeBytes(of: a1, toByteOffset: 4 * lanes, as: V.self)
-            o.storeBytes(of: a2, toByteOffset: 8 * lanes, as: V.self)
-            o.storeBytes(of: a3, toByteOffset: 12 * lanes, as: V.self)
-            x += 4 * lanes
+            o.storeBytes(of: a1, toByteOffset: step, as: V.self)
+            o.storeBytes(of: a2, toByteOffset: 2 * step, as: V.self)
+            o.storeBytes(of: a3, toByteOffset: 3 * step, as: V.self)
+            o.storeBytes(of: a4, toByteOffset: 4 * step, as: V.self)
+            o.storeBytes(of: a5, toByteOffset: 5 * step, as: V.self)
+            o.storeBytes(of: a6, toByteOffset: 6 * step, as: V.self)
+            o.storeBytes(of: a7, toByteOffset: 7 * step, as: V.self)
+            x += 8 * lanes
         }
         while x + lanes <= width {
             var a = V(repeating: 0)
@@ -163,18 +172,21 @@ enum Separable {
             return
         }
         var x = 0
-        while x + 4 * lanes <= width {
-            var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
+        while x + 8 * lanes <= width {
+            var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
             for j in 0..<k {
                 let t = V(repeating: taps[j]), p = row + x + j * d
                 a0 = a0.addingProduct(t, load(p))
                 a1 = a1.addingProduct(t, load(p + lanes))
                 a2 = a2.addingProduct(t, load(p + 2 * lanes))
                 a3 = a3.addingProduct(t, load(p + 3 * lanes))
+                a4 = a4.addingProduct(t, load(p + 4 * lanes))
+                a5 = a5.addingProduct(t, load(p + 5 * lanes))
+                a6 = a6.addingProduct(t, load(p + 6 * lanes))
+                a7 = a7.addingProduct(t, load(p + 7 * lanes))
             }
-            store(a0, a1, a2, to: out + x, 3 * lanes, activation)
-            store(a3, to: out + x + 3 * lanes, lanes, activation)
-            x += 4 * lanes
+            store8(a0, a1, a2, a3, a4, a5, a6, a7, to: out + x, activation)
+            x += 8 * lanes
         }
         while x < width {
             var a = V(repeating: bias)

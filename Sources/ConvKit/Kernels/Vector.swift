@@ -60,6 +60,21 @@ func storePartial(_ v0: V, _ v1: V, _ v2: V, to p: UnsafeMutablePointer<Float>, 
     }
 }
 
+/// Stores 8 whole vectors at `p`, written out so that it inlines into the row loops.
+@inline(__always)
+func store8(_ v0: V, _ v1: V, _ v2: V, _ v3: V, _ v4: V, _ v5: V, _ v6: V, _ v7: V,
+            to p: UnsafeMutablePointer<Float>, _ activation: Activation) {
+    let o = UnsafeMutableRawPointer(p), step = 4 * lanes
+    o.storeBytes(of: activate(v0, activation), as: V.self)
+    o.storeBytes(of: activate(v1, activation), toByteOffset: step, as: V.self)
+    o.storeBytes(of: activate(v2, activation), toByteOffset: 2 * step, as: V.self)
+    o.storeBytes(of: activate(v3, activation), toByteOffset: 3 * step, as: V.self)
+    o.storeBytes(of: activate(v4, activation), toByteOffset: 4 * step, as: V.self)
+    o.storeBytes(of: activate(v5, activation), toByteOffset: 5 * step, as: V.self)
+    o.storeBytes(of: activate(v6, activation), toByteOffset: 6 * step, as: V.self)
+    o.storeBytes(of: activate(v7, activation), toByteOffset: 7 * step, as: V.self)
+}
+
 @inline(__always)
 func loadPair(_ p: UnsafePointer<Float>) -> VPair {
     UnsafeRawPointer(p).loadUnaligned(as: VPair.self)
