@@ -16,15 +16,26 @@ def kernel(mr, nv):
     L.append("                       _ bias: UnsafePointer<Float>, _ activation: Activation) {")
     for r in range(mr):
         L.append(f"        var c{r}_0 = V(repeating: bias[{r}])" + "".join(f", c{r}_{v} = V(repeating: bias[{r}])" for v in range(1, nv)))
-    L.append("        for i in 0..<k {")
-    L.append("            let p = b + offsets[i]")
-    for v in range(nv):
-        L.append(f"            let b{v} = load(p + {v} * lanes)")
-    L.append(f"            let w = a + i * {mr}")
-    for r in range(mr):
-        L.append(f"            let s{r} = V(repeating: w[{r}])")
+    def step(indent, i):
+        L.append(f"{indent}do {{")
+        L.append(f"{indent}    let p = b + offsets[{i}]")
         for v in range(nv):
-            L.append(f"            c{r}_{v} = c{r}_{v}.addingProduct(s{r}, b{v})")
+            L.append(f"{indent}    let b{v} = load(p + {v} * lanes)")
+        L.append(f"{indent}    let w = a + ({i}) * {mr}")
+        for r in range(mr):
+            L.append(f"{indent}    let s{r} = V(repeating: w[{r}])")
+            for v in range(nv):
+                L.append(f"{indent}    c{r}_{v} = c{r}_{v}.addingProduct(s{r}, b{v})")
+        L.append(f"{indent}}}")
+    # Two taps per iteration: half the loop overhead, and room for the scheduler.
+    L.append("        var i = 0")
+    L.append("        while i + 1 < k {")
+    step("            ", "i")
+    step("            ", "i + 1")
+    L.append("            i += 2")
+    L.append("        }")
+    L.append("        if i < k {")
+    step("            ", "i")
     L.append("        }")
     # Whole tiles without activation are stored right here: written out, not
     # through store(), which the compiler declines to inline into a kernel this large.

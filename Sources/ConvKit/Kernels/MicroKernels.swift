@@ -14,44 +14,128 @@ extension Blocked {
         var c5_0 = V(repeating: bias[5]), c5_1 = V(repeating: bias[5]), c5_2 = V(repeating: bias[5])
         var c6_0 = V(repeating: bias[6]), c6_1 = V(repeating: bias[6]), c6_2 = V(repeating: bias[6])
         var c7_0 = V(repeating: bias[7]), c7_1 = V(repeating: bias[7]), c7_2 = V(repeating: bias[7])
-        for i in 0..<k {
-            let p = b + offsets[i]
-            let b0 = load(p + 0 * lanes)
-            let b1 = load(p + 1 * lanes)
-            let b2 = load(p + 2 * lanes)
-            let w = a + i * 8
-            let s0 = V(repeating: w[0])
-            c0_0 = c0_0.addingProduct(s0, b0)
-            c0_1 = c0_1.addingProduct(s0, b1)
-            c0_2 = c0_2.addingProduct(s0, b2)
-            let s1 = V(repeating: w[1])
-            c1_0 = c1_0.addingProduct(s1, b0)
-            c1_1 = c1_1.addingProduct(s1, b1)
-            c1_2 = c1_2.addingProduct(s1, b2)
-            let s2 = V(repeating: w[2])
-            c2_0 = c2_0.addingProduct(s2, b0)
-            c2_1 = c2_1.addingProduct(s2, b1)
-            c2_2 = c2_2.addingProduct(s2, b2)
-            let s3 = V(repeating: w[3])
-            c3_0 = c3_0.addingProduct(s3, b0)
-            c3_1 = c3_1.addingProduct(s3, b1)
-            c3_2 = c3_2.addingProduct(s3, b2)
-            let s4 = V(repeating: w[4])
-            c4_0 = c4_0.addingProduct(s4, b0)
-            c4_1 = c4_1.addingProduct(s4, b1)
-            c4_2 = c4_2.addingProduct(s4, b2)
-            let s5 = V(repeating: w[5])
-            c5_0 = c5_0.addingProduct(s5, b0)
-            c5_1 = c5_1.addingProduct(s5, b1)
-            c5_2 = c5_2.addingProduct(s5, b2)
-            let s6 = V(repeating: w[6])
-            c6_0 = c6_0.addingProduct(s6, b0)
-            c6_1 = c6_1.addingProduct(s6, b1)
-            c6_2 = c6_2.addingProduct(s6, b2)
-            let s7 = V(repeating: w[7])
-            c7_0 = c7_0.addingProduct(s7, b0)
-            c7_1 = c7_1.addingProduct(s7, b1)
-            c7_2 = c7_2.addingProduct(s7, b2)
+        var i = 0
+        while i + 1 < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let b2 = load(p + 2 * lanes)
+                let w = a + (i) * 8
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                c0_2 = c0_2.addingProduct(s0, b2)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                c1_2 = c1_2.addingProduct(s1, b2)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                c2_2 = c2_2.addingProduct(s2, b2)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+                c3_2 = c3_2.addingProduct(s3, b2)
+                let s4 = V(repeating: w[4])
+                c4_0 = c4_0.addingProduct(s4, b0)
+                c4_1 = c4_1.addingProduct(s4, b1)
+                c4_2 = c4_2.addingProduct(s4, b2)
+                let s5 = V(repeating: w[5])
+                c5_0 = c5_0.addingProduct(s5, b0)
+                c5_1 = c5_1.addingProduct(s5, b1)
+                c5_2 = c5_2.addingProduct(s5, b2)
+                let s6 = V(repeating: w[6])
+                c6_0 = c6_0.addingProduct(s6, b0)
+                c6_1 = c6_1.addingProduct(s6, b1)
+                c6_2 = c6_2.addingProduct(s6, b2)
+                let s7 = V(repeating: w[7])
+                c7_0 = c7_0.addingProduct(s7, b0)
+                c7_1 = c7_1.addingProduct(s7, b1)
+                c7_2 = c7_2.addingProduct(s7, b2)
+            }
+            do {
+                let p = b + offsets[i + 1]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let b2 = load(p + 2 * lanes)
+                let w = a + (i + 1) * 8
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                c0_2 = c0_2.addingProduct(s0, b2)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                c1_2 = c1_2.addingProduct(s1, b2)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                c2_2 = c2_2.addingProduct(s2, b2)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+                c3_2 = c3_2.addingProduct(s3, b2)
+                let s4 = V(repeating: w[4])
+                c4_0 = c4_0.addingProduct(s4, b0)
+                c4_1 = c4_1.addingProduct(s4, b1)
+                c4_2 = c4_2.addingProduct(s4, b2)
+                let s5 = V(repeating: w[5])
+                c5_0 = c5_0.addingProduct(s5, b0)
+                c5_1 = c5_1.addingProduct(s5, b1)
+                c5_2 = c5_2.addingProduct(s5, b2)
+                let s6 = V(repeating: w[6])
+                c6_0 = c6_0.addingProduct(s6, b0)
+                c6_1 = c6_1.addingProduct(s6, b1)
+                c6_2 = c6_2.addingProduct(s6, b2)
+                let s7 = V(repeating: w[7])
+                c7_0 = c7_0.addingProduct(s7, b0)
+                c7_1 = c7_1.addingProduct(s7, b1)
+                c7_2 = c7_2.addingProduct(s7, b2)
+            }
+            i += 2
+        }
+        if i < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let b2 = load(p + 2 * lanes)
+                let w = a + (i) * 8
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                c0_2 = c0_2.addingProduct(s0, b2)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                c1_2 = c1_2.addingProduct(s1, b2)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                c2_2 = c2_2.addingProduct(s2, b2)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+                c3_2 = c3_2.addingProduct(s3, b2)
+                let s4 = V(repeating: w[4])
+                c4_0 = c4_0.addingProduct(s4, b0)
+                c4_1 = c4_1.addingProduct(s4, b1)
+                c4_2 = c4_2.addingProduct(s4, b2)
+                let s5 = V(repeating: w[5])
+                c5_0 = c5_0.addingProduct(s5, b0)
+                c5_1 = c5_1.addingProduct(s5, b1)
+                c5_2 = c5_2.addingProduct(s5, b2)
+                let s6 = V(repeating: w[6])
+                c6_0 = c6_0.addingProduct(s6, b0)
+                c6_1 = c6_1.addingProduct(s6, b1)
+                c6_2 = c6_2.addingProduct(s6, b2)
+                let s7 = V(repeating: w[7])
+                c7_0 = c7_0.addingProduct(s7, b0)
+                c7_1 = c7_1.addingProduct(s7, b1)
+                c7_2 = c7_2.addingProduct(s7, b2)
+            }
         }
         if count == 3 * lanes && activation == .none {
             let q0 = UnsafeMutableRawPointer(c[0] + at)
@@ -110,35 +194,101 @@ extension Blocked {
         var c5_0 = V(repeating: bias[5]), c5_1 = V(repeating: bias[5])
         var c6_0 = V(repeating: bias[6]), c6_1 = V(repeating: bias[6])
         var c7_0 = V(repeating: bias[7]), c7_1 = V(repeating: bias[7])
-        for i in 0..<k {
-            let p = b + offsets[i]
-            let b0 = load(p + 0 * lanes)
-            let b1 = load(p + 1 * lanes)
-            let w = a + i * 8
-            let s0 = V(repeating: w[0])
-            c0_0 = c0_0.addingProduct(s0, b0)
-            c0_1 = c0_1.addingProduct(s0, b1)
-            let s1 = V(repeating: w[1])
-            c1_0 = c1_0.addingProduct(s1, b0)
-            c1_1 = c1_1.addingProduct(s1, b1)
-            let s2 = V(repeating: w[2])
-            c2_0 = c2_0.addingProduct(s2, b0)
-            c2_1 = c2_1.addingProduct(s2, b1)
-            let s3 = V(repeating: w[3])
-            c3_0 = c3_0.addingProduct(s3, b0)
-            c3_1 = c3_1.addingProduct(s3, b1)
-            let s4 = V(repeating: w[4])
-            c4_0 = c4_0.addingProduct(s4, b0)
-            c4_1 = c4_1.addingProduct(s4, b1)
-            let s5 = V(repeating: w[5])
-            c5_0 = c5_0.addingProduct(s5, b0)
-            c5_1 = c5_1.addingProduct(s5, b1)
-            let s6 = V(repeating: w[6])
-            c6_0 = c6_0.addingProduct(s6, b0)
-            c6_1 = c6_1.addingProduct(s6, b1)
-            let s7 = V(repeating: w[7])
-            c7_0 = c7_0.addingProduct(s7, b0)
-            c7_1 = c7_1.addingProduct(s7, b1)
+        var i = 0
+        while i + 1 < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let w = a + (i) * 8
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+                let s4 = V(repeating: w[4])
+                c4_0 = c4_0.addingProduct(s4, b0)
+                c4_1 = c4_1.addingProduct(s4, b1)
+                let s5 = V(repeating: w[5])
+                c5_0 = c5_0.addingProduct(s5, b0)
+                c5_1 = c5_1.addingProduct(s5, b1)
+                let s6 = V(repeating: w[6])
+                c6_0 = c6_0.addingProduct(s6, b0)
+                c6_1 = c6_1.addingProduct(s6, b1)
+                let s7 = V(repeating: w[7])
+                c7_0 = c7_0.addingProduct(s7, b0)
+                c7_1 = c7_1.addingProduct(s7, b1)
+            }
+            do {
+                let p = b + offsets[i + 1]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let w = a + (i + 1) * 8
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+                let s4 = V(repeating: w[4])
+                c4_0 = c4_0.addingProduct(s4, b0)
+                c4_1 = c4_1.addingProduct(s4, b1)
+                let s5 = V(repeating: w[5])
+                c5_0 = c5_0.addingProduct(s5, b0)
+                c5_1 = c5_1.addingProduct(s5, b1)
+                let s6 = V(repeating: w[6])
+                c6_0 = c6_0.addingProduct(s6, b0)
+                c6_1 = c6_1.addingProduct(s6, b1)
+                let s7 = V(repeating: w[7])
+                c7_0 = c7_0.addingProduct(s7, b0)
+                c7_1 = c7_1.addingProduct(s7, b1)
+            }
+            i += 2
+        }
+        if i < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let w = a + (i) * 8
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+                let s4 = V(repeating: w[4])
+                c4_0 = c4_0.addingProduct(s4, b0)
+                c4_1 = c4_1.addingProduct(s4, b1)
+                let s5 = V(repeating: w[5])
+                c5_0 = c5_0.addingProduct(s5, b0)
+                c5_1 = c5_1.addingProduct(s5, b1)
+                let s6 = V(repeating: w[6])
+                c6_0 = c6_0.addingProduct(s6, b0)
+                c6_1 = c6_1.addingProduct(s6, b1)
+                let s7 = V(repeating: w[7])
+                c7_0 = c7_0.addingProduct(s7, b0)
+                c7_1 = c7_1.addingProduct(s7, b1)
+            }
         }
         if count == 2 * lanes && activation == .none {
             let q0 = UnsafeMutableRawPointer(c[0] + at)
@@ -189,26 +339,74 @@ extension Blocked {
         var c5_0 = V(repeating: bias[5])
         var c6_0 = V(repeating: bias[6])
         var c7_0 = V(repeating: bias[7])
-        for i in 0..<k {
-            let p = b + offsets[i]
-            let b0 = load(p + 0 * lanes)
-            let w = a + i * 8
-            let s0 = V(repeating: w[0])
-            c0_0 = c0_0.addingProduct(s0, b0)
-            let s1 = V(repeating: w[1])
-            c1_0 = c1_0.addingProduct(s1, b0)
-            let s2 = V(repeating: w[2])
-            c2_0 = c2_0.addingProduct(s2, b0)
-            let s3 = V(repeating: w[3])
-            c3_0 = c3_0.addingProduct(s3, b0)
-            let s4 = V(repeating: w[4])
-            c4_0 = c4_0.addingProduct(s4, b0)
-            let s5 = V(repeating: w[5])
-            c5_0 = c5_0.addingProduct(s5, b0)
-            let s6 = V(repeating: w[6])
-            c6_0 = c6_0.addingProduct(s6, b0)
-            let s7 = V(repeating: w[7])
-            c7_0 = c7_0.addingProduct(s7, b0)
+        var i = 0
+        while i + 1 < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let w = a + (i) * 8
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                let s4 = V(repeating: w[4])
+                c4_0 = c4_0.addingProduct(s4, b0)
+                let s5 = V(repeating: w[5])
+                c5_0 = c5_0.addingProduct(s5, b0)
+                let s6 = V(repeating: w[6])
+                c6_0 = c6_0.addingProduct(s6, b0)
+                let s7 = V(repeating: w[7])
+                c7_0 = c7_0.addingProduct(s7, b0)
+            }
+            do {
+                let p = b + offsets[i + 1]
+                let b0 = load(p + 0 * lanes)
+                let w = a + (i + 1) * 8
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                let s4 = V(repeating: w[4])
+                c4_0 = c4_0.addingProduct(s4, b0)
+                let s5 = V(repeating: w[5])
+                c5_0 = c5_0.addingProduct(s5, b0)
+                let s6 = V(repeating: w[6])
+                c6_0 = c6_0.addingProduct(s6, b0)
+                let s7 = V(repeating: w[7])
+                c7_0 = c7_0.addingProduct(s7, b0)
+            }
+            i += 2
+        }
+        if i < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let w = a + (i) * 8
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                let s4 = V(repeating: w[4])
+                c4_0 = c4_0.addingProduct(s4, b0)
+                let s5 = V(repeating: w[5])
+                c5_0 = c5_0.addingProduct(s5, b0)
+                let s6 = V(repeating: w[6])
+                c6_0 = c6_0.addingProduct(s6, b0)
+                let s7 = V(repeating: w[7])
+                c7_0 = c7_0.addingProduct(s7, b0)
+            }
         }
         if count == 1 * lanes && activation == .none {
             let q0 = UnsafeMutableRawPointer(c[0] + at)
@@ -247,28 +445,80 @@ extension Blocked {
         var c1_0 = V(repeating: bias[1]), c1_1 = V(repeating: bias[1]), c1_2 = V(repeating: bias[1])
         var c2_0 = V(repeating: bias[2]), c2_1 = V(repeating: bias[2]), c2_2 = V(repeating: bias[2])
         var c3_0 = V(repeating: bias[3]), c3_1 = V(repeating: bias[3]), c3_2 = V(repeating: bias[3])
-        for i in 0..<k {
-            let p = b + offsets[i]
-            let b0 = load(p + 0 * lanes)
-            let b1 = load(p + 1 * lanes)
-            let b2 = load(p + 2 * lanes)
-            let w = a + i * 4
-            let s0 = V(repeating: w[0])
-            c0_0 = c0_0.addingProduct(s0, b0)
-            c0_1 = c0_1.addingProduct(s0, b1)
-            c0_2 = c0_2.addingProduct(s0, b2)
-            let s1 = V(repeating: w[1])
-            c1_0 = c1_0.addingProduct(s1, b0)
-            c1_1 = c1_1.addingProduct(s1, b1)
-            c1_2 = c1_2.addingProduct(s1, b2)
-            let s2 = V(repeating: w[2])
-            c2_0 = c2_0.addingProduct(s2, b0)
-            c2_1 = c2_1.addingProduct(s2, b1)
-            c2_2 = c2_2.addingProduct(s2, b2)
-            let s3 = V(repeating: w[3])
-            c3_0 = c3_0.addingProduct(s3, b0)
-            c3_1 = c3_1.addingProduct(s3, b1)
-            c3_2 = c3_2.addingProduct(s3, b2)
+        var i = 0
+        while i + 1 < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let b2 = load(p + 2 * lanes)
+                let w = a + (i) * 4
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                c0_2 = c0_2.addingProduct(s0, b2)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                c1_2 = c1_2.addingProduct(s1, b2)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                c2_2 = c2_2.addingProduct(s2, b2)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+                c3_2 = c3_2.addingProduct(s3, b2)
+            }
+            do {
+                let p = b + offsets[i + 1]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let b2 = load(p + 2 * lanes)
+                let w = a + (i + 1) * 4
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                c0_2 = c0_2.addingProduct(s0, b2)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                c1_2 = c1_2.addingProduct(s1, b2)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                c2_2 = c2_2.addingProduct(s2, b2)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+                c3_2 = c3_2.addingProduct(s3, b2)
+            }
+            i += 2
+        }
+        if i < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let b2 = load(p + 2 * lanes)
+                let w = a + (i) * 4
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                c0_2 = c0_2.addingProduct(s0, b2)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                c1_2 = c1_2.addingProduct(s1, b2)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                c2_2 = c2_2.addingProduct(s2, b2)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+                c3_2 = c3_2.addingProduct(s3, b2)
+            }
         }
         if count == 3 * lanes && activation == .none {
             let q0 = UnsafeMutableRawPointer(c[0] + at)
@@ -303,23 +553,65 @@ extension Blocked {
         var c1_0 = V(repeating: bias[1]), c1_1 = V(repeating: bias[1])
         var c2_0 = V(repeating: bias[2]), c2_1 = V(repeating: bias[2])
         var c3_0 = V(repeating: bias[3]), c3_1 = V(repeating: bias[3])
-        for i in 0..<k {
-            let p = b + offsets[i]
-            let b0 = load(p + 0 * lanes)
-            let b1 = load(p + 1 * lanes)
-            let w = a + i * 4
-            let s0 = V(repeating: w[0])
-            c0_0 = c0_0.addingProduct(s0, b0)
-            c0_1 = c0_1.addingProduct(s0, b1)
-            let s1 = V(repeating: w[1])
-            c1_0 = c1_0.addingProduct(s1, b0)
-            c1_1 = c1_1.addingProduct(s1, b1)
-            let s2 = V(repeating: w[2])
-            c2_0 = c2_0.addingProduct(s2, b0)
-            c2_1 = c2_1.addingProduct(s2, b1)
-            let s3 = V(repeating: w[3])
-            c3_0 = c3_0.addingProduct(s3, b0)
-            c3_1 = c3_1.addingProduct(s3, b1)
+        var i = 0
+        while i + 1 < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let w = a + (i) * 4
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+            }
+            do {
+                let p = b + offsets[i + 1]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let w = a + (i + 1) * 4
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+            }
+            i += 2
+        }
+        if i < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let b1 = load(p + 1 * lanes)
+                let w = a + (i) * 4
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                c0_1 = c0_1.addingProduct(s0, b1)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                c1_1 = c1_1.addingProduct(s1, b1)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                c2_1 = c2_1.addingProduct(s2, b1)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+                c3_1 = c3_1.addingProduct(s3, b1)
+            }
         }
         if count == 2 * lanes && activation == .none {
             let q0 = UnsafeMutableRawPointer(c[0] + at)
@@ -350,18 +642,50 @@ extension Blocked {
         var c1_0 = V(repeating: bias[1])
         var c2_0 = V(repeating: bias[2])
         var c3_0 = V(repeating: bias[3])
-        for i in 0..<k {
-            let p = b + offsets[i]
-            let b0 = load(p + 0 * lanes)
-            let w = a + i * 4
-            let s0 = V(repeating: w[0])
-            c0_0 = c0_0.addingProduct(s0, b0)
-            let s1 = V(repeating: w[1])
-            c1_0 = c1_0.addingProduct(s1, b0)
-            let s2 = V(repeating: w[2])
-            c2_0 = c2_0.addingProduct(s2, b0)
-            let s3 = V(repeating: w[3])
-            c3_0 = c3_0.addingProduct(s3, b0)
+        var i = 0
+        while i + 1 < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let w = a + (i) * 4
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+            }
+            do {
+                let p = b + offsets[i + 1]
+                let b0 = load(p + 0 * lanes)
+                let w = a + (i + 1) * 4
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+            }
+            i += 2
+        }
+        if i < k {
+            do {
+                let p = b + offsets[i]
+                let b0 = load(p + 0 * lanes)
+                let w = a + (i) * 4
+                let s0 = V(repeating: w[0])
+                c0_0 = c0_0.addingProduct(s0, b0)
+                let s1 = V(repeating: w[1])
+                c1_0 = c1_0.addingProduct(s1, b0)
+                let s2 = V(repeating: w[2])
+                c2_0 = c2_0.addingProduct(s2, b0)
+                let s3 = V(repeating: w[3])
+                c3_0 = c3_0.addingProduct(s3, b0)
+            }
         }
         if count == 1 * lanes && activation == .none {
             let q0 = UnsafeMutableRawPointer(c[0] + at)
