@@ -54,44 +54,14 @@ enum Depthwise {
                             let bias = plan.bias?[o] ?? 0
                             let dst = out.baseAddress! + plan.destination[o] * outPlane + (rows.lowerBound - outputRows.lowerBound) * outW
                             for r in 0..<rows.count {
-                                row(band + r * rowStep, w, obuf.baseAddress!, taps, width: outW, bias: bias,
-                                    plan.activation, into: dst + r * outW)
+                                // The band's zero slack after every phase row keeps the last vector's loads inside it.
+                                filterRow(band + r * rowStep, w, obuf.baseAddress!, taps, width: outW, bias: bias,
+                                          plan.activation, into: dst + r * outW)
                             }
                         }
                     }
                 }
             }
-        }
-    }
-
-    /// out[x] = bias + sum_t w[t] * b[offs[t] + x] for the `width` pixels of one output row.
-    @inline(__always)
-    private static func row(_ b: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ taps: Int,
-                            width: Int, bias: Float, _ activation: Activation, into out: UnsafeMutablePointer<Float>) {
-        var x = 0
-        // Eight independent accumulators cover the FMA latency; each tap is one broadcast and eight loads.
-        while x + 8 * lanes <= width {
-            var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
-            for t in 0..<taps {
-                let wt = V(repeating: w[t]), p = b + offs[t] + x
-                a0 = a0.addingProduct(wt, load(p))
-                a1 = a1.addingProduct(wt, load(p + lanes))
-                a2 = a2.addingProduct(wt, load(p + 2 * lanes))
-                a3 = a3.addingProduct(wt, load(p + 3 * lanes))
-                a4 = a4.addingProduct(wt, load(p + 4 * lanes))
-                a5 = a5.addingProduct(wt, load(p + 5 * lanes))
-                a6 = a6.addingProduct(wt, load(p + 6 * lanes))
-                a7 = a7.addingProduct(wt, load(p + 7 * lanes))
-            }
-            store8(a0, a1, a2, a3, a4, a5, a6, a7, to: out + x, activation)
-            x += 8 * lanes
-        }
-        // The band's zero slack after every phase row keeps these loads inside it.
-        while x < width {
-            var a = V(repeating: bias)
-            for t in 0..<taps { a = a.addingProduct(V(repeating: w[t]), load(b + offs[t] + x)) }
-            store(a, to: out + x, width - x, activation)
-            x += lanes
         }
     }
 

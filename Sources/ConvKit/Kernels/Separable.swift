@@ -66,33 +66,38 @@ enum Separable {
         // The vertically filtered row, padded; slack so the last vectors of the horizontal pass stay inside.
         let rowFloats = g.cols.paddedInput + 4 * lanes * g.cols.stride + f.kw * g.cols.dilation
 
+        // Tap j of the horizontal pass reads j * dilation columns on.
+        let rowOffsets = (0..<f.kw).map { $0 * g.cols.dilation }
+
         f.column.withUnsafeBufferPointer { cbuf in
             f.row.withUnsafeBufferPointer { rbuf in
-                parallelFor(workers) { worker in
-                    let filtered = UnsafeMutablePointer<Float>.allocate(capacity: rowFloats)
-                    let constant = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                    let sources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: f.kh)
-                    defer { filtered.deallocate(); constant.deallocate(); sources.deallocate() }
-                    filtered.initialize(repeating: 0, count: rowFloats)
-                    constant.initialize(repeating: plan.padValue, count: w)
-                    for item in (work * worker / workers)..<(work * (worker + 1) / workers) {
-                        let (o, band) = (item / bands, item % bands)
-                        let first = outputRows.lowerBound + band * rowsPerItem
-                        let input = o / coutPerGroup
-                        let colTaps = cbuf.baseAddress! + o * f.kh, rowTaps = rbuf.baseAddress! + o * f.kw
-                        var colSum: Float = 0
-                        for i in 0..<f.kh { colSum += colTaps[i] }
-                        let dst = out.baseAddress! + plan.destination[o] * outPlane
-                        for oy in first..<min(first + rowsPerItem, outputRows.upperBound) {
-                            for i in 0..<f.kh {
-                                let y = g.rows.inputIndex(output: oy, tap: i)
-                                sources[i] = plan.padMode.sourceIndex(y, count: strip.shape.height)
-                                    .map { strip.row(input, $0) } ?? UnsafePointer(constant)
+                rowOffsets.withUnsafeBufferPointer { obuf in
+                    parallelFor(workers) { worker in
+                        let filtered = UnsafeMutablePointer<Float>.allocate(capacity: rowFloats)
+                        let constant = UnsafeMutablePointer<Float>.allocate(capacity: w)
+                        let sources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: f.kh)
+                        defer { filtered.deallocate(); constant.deallocate(); sources.deallocate() }
+                        filtered.initialize(repeating: 0, count: rowFloats)
+                        constant.initialize(repeating: plan.padValue, count: w)
+                        for item in (work * worker / workers)..<(work * (worker + 1) / workers) {
+                            let (o, band) = (item / bands, item % bands)
+                            let first = outputRows.lowerBound + band * rowsPerItem
+                            let input = o / coutPerGroup
+                            let colTaps = cbuf.baseAddress! + o * f.kh, rowTaps = rbuf.baseAddress! + o * f.kw
+                            var colSum: Float = 0
+                            for i in 0..<f.kh { colSum += colTaps[i] }
+                            let dst = out.baseAddress! + plan.destination[o] * outPlane
+                            for oy in first..<min(first + rowsPerItem, outputRows.upperBound) {
+                                for i in 0..<f.kh {
+                                    let y = g.rows.inputIndex(output: oy, tap: i)
+                                    sources[i] = plan.padMode.sourceIndex(y, count: strip.shape.height)
+                                        .map { strip.row(input, $0) } ?? UnsafePointer(constant)
+                                }
+                                vertical(sources, colTaps, f.kh, width: w, into: filtered + g.cols.padBefore)
+                                padColumns(filtered, g.cols, plan.padMode, constant: plan.padValue * colSum)
+                                horizontal(filtered, rowTaps, f.kw, offsets: obuf.baseAddress!, g.cols, bias: plan.bias?[o] ?? 0,
+                                           plan.activation, into: dst + (oy - outputRows.lowerBound) * outW)
                             }
-                            vertical(sources, colTaps, f.kh, width: w, into: filtered + g.cols.padBefore)
-                            padColumns(filtered, g.cols, plan.padMode, constant: plan.padValue * colSum)
-                            horizontal(filtered, rowTaps, f.kw, g.cols, bias: plan.bias?[o] ?? 0, plan.activation,
-                                       into: dst + (oy - outputRows.lowerBound) * outW)
                         }
                     }
                 }
@@ -160,8 +165,8 @@ enum Separable {
 
     /// out[ox] = bias + sum_j taps[j] * row[ox*s + j*d].
     @inline(__always)
-    private static func horizontal(_ row: UnsafePointer<Float>, _ taps: UnsafePointer<Float>, _ k: Int, _ cols: AxisGeometry,
-                                   bias: Float, _ activation: Activation, into out: UnsafeMutablePointer<Float>) {
+    private static func horizontal(_ row: UnsafePointer<Float>, _ taps: UnsafePointer<Float>, _ k: Int, offsets: UnsafePointer<Int>,
+                                   _ cols: AxisGeometry, bias: Float, _ activation: Activation, into out: UnsafeMutablePointer<Float>) {
         let (s, d, width) = (cols.stride, cols.dilation, cols.output)
         guard s == 1 else {
             for x in 0..<width {
@@ -171,29 +176,7 @@ enum Separable {
             }
             return
         }
-        var x = 0
-        while x + 8 * lanes <= width {
-            var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
-            for j in 0..<k {
-                let t = V(repeating: taps[j]), p = row + x + j * d
-                a0 = a0.addingProduct(t, load(p))
-                a1 = a1.addingProduct(t, load(p + lanes))
-                a2 = a2.addingProduct(t, load(p + 2 * lanes))
-                a3 = a3.addingProduct(t, load(p + 3 * lanes))
-                a4 = a4.addingProduct(t, load(p + 4 * lanes))
-                a5 = a5.addingProduct(t, load(p + 5 * lanes))
-                a6 = a6.addingProduct(t, load(p + 6 * lanes))
-                a7 = a7.addingProduct(t, load(p + 7 * lanes))
-            }
-            store8(a0, a1, a2, a3, a4, a5, a6, a7, to: out + x, activation)
-            x += 8 * lanes
-        }
-        while x < width {
-            var a = V(repeating: bias)
-            for j in 0..<k { a = a.addingProduct(V(repeating: taps[j]), load(row + x + j * d)) }
-            store(a, to: out + x, width - x, activation)
-            x += lanes
-        }
+        filterRow(row, taps, offsets, k, width: width, bias: bias, activation, into: out)
     }
 }
 

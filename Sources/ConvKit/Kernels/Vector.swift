@@ -102,3 +102,36 @@ func storePartial(_ v: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ act
     let a = activate(v, activation)
     for i in 0..<count { p[i] = a[i] }
 }
+
+/// out[x] = bias + sum_t w[t] * b[offs[t] + x] for the `width` pixels of one output row: the
+/// depthwise path's rows and the separable path's horizontal pass. The last vector reads up
+/// to `lanes - 1` floats past `b[offs[t] + width - 1]`; callers leave that much slack.
+@inline(__always)
+func filterRow(_ b: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ taps: Int,
+               width: Int, bias: Float, _ activation: Activation, into out: UnsafeMutablePointer<Float>) {
+    var x = 0
+    // Eight independent accumulators cover the FMA latency (4 cycles, 2 per cycle); each tap is one
+    // broadcast and eight loads. Four left every tap waiting on the previous one.
+    while x + 8 * lanes <= width {
+        var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
+        for t in 0..<taps {
+            let wt = V(repeating: w[t]), p = b + offs[t] + x
+            a0 = a0.addingProduct(wt, load(p))
+            a1 = a1.addingProduct(wt, load(p + lanes))
+            a2 = a2.addingProduct(wt, load(p + 2 * lanes))
+            a3 = a3.addingProduct(wt, load(p + 3 * lanes))
+            a4 = a4.addingProduct(wt, load(p + 4 * lanes))
+            a5 = a5.addingProduct(wt, load(p + 5 * lanes))
+            a6 = a6.addingProduct(wt, load(p + 6 * lanes))
+            a7 = a7.addingProduct(wt, load(p + 7 * lanes))
+        }
+        store8(a0, a1, a2, a3, a4, a5, a6, a7, to: out + x, activation)
+        x += 8 * lanes
+    }
+    while x < width {
+        var a = V(repeating: bias)
+        for t in 0..<taps { a = a.addingProduct(V(repeating: w[t]), load(b + offs[t] + x)) }
+        store(a, to: out + x, width - x, activation)
+        x += lanes
+    }
+}
