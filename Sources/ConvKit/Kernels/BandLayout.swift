@@ -49,12 +49,20 @@ struct BandLayout {
     /// the strip's channels `firstChannel..<firstChannel+channels`.
     func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, outputRows: Range<Int>, plan: ConvPlan,
               firstChannel: Int = 0) {
-        fill(band, from: strip, inputRows: rowsGeometry.inputRange(forOutputs: outputRows), plan: plan, firstChannel: firstChannel)
+        fill(band, from: strip, inputRows: rowsGeometry.inputRange(forOutputs: outputRows), mode: plan.padMode,
+             value: plan.padValue, firstChannel: firstChannel)
+    }
+
+    /// The same with the pad given directly (pooling pads with -inf or 0 whatever the convolution's pad).
+    func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, outputRows: Range<Int>, mode: PadMode, value: Float,
+              firstChannel: Int = 0) {
+        fill(band, from: strip, inputRows: rowsGeometry.inputRange(forOutputs: outputRows), mode: mode, value: value,
+             firstChannel: firstChannel)
     }
 
     /// Copies input rows `inputRows` (input coordinates; pad rows outside the
     /// image follow the pad mode) into `band`.
-    func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, inputRows: Range<Int>, plan: ConvPlan,
+    func fill(_ band: UnsafeMutablePointer<Float>, from strip: RowStrip, inputRows: Range<Int>, mode: PadMode, value padValue: Float,
               firstChannel: Int = 0) {
         let h = strip.shape.height, w = strip.shape.width
         let padL = cols.padBefore, pw = cols.paddedInput
@@ -63,15 +71,15 @@ struct BandLayout {
         for c in 0..<channels {
             for (r, y) in inputRows.enumerated() {
                 let row = band + c * channelStride(rows: rowsHeld) + r * rowStride
-                guard let sy = plan.padMode.sourceIndex(y, count: h) else {
-                    row.update(repeating: plan.padValue, count: rowStride)
+                guard let sy = mode.sourceIndex(y, count: h) else {
+                    row.update(repeating: padValue, count: rowStride)
                     continue
                 }
                 let src = strip.row(firstChannel + c, sy)
                 if stride == 1 {
-                    for x in 0..<padL { row[x] = value(src, x - padL, w, plan) }
+                    for x in 0..<padL { row[x] = value(src, x - padL, w, mode, padValue) }
                     (row + padL).update(from: src, count: interior)
-                    for x in (padL + interior)..<pw { row[x] = value(src, x - padL, w, plan) }
+                    for x in (padL + interior)..<pw { row[x] = value(src, x - padL, w, mode, padValue) }
                     (row + pw).update(repeating: 0, count: phaseStride - pw)
                 } else {
                     for p in 0..<stride {
@@ -79,7 +87,7 @@ struct BandLayout {
                         var q = 0, x = p
                         while x < pw {
                             let sx = x - padL
-                            dst[q] = sx >= 0 && sx < w ? src[sx] : value(src, sx, w, plan)
+                            dst[q] = sx >= 0 && sx < w ? src[sx] : value(src, sx, w, mode, padValue)
                             q += 1
                             x += stride
                         }
@@ -91,8 +99,8 @@ struct BandLayout {
     }
 
     @inline(__always)
-    private func value(_ src: UnsafePointer<Float>, _ x: Int, _ w: Int, _ plan: ConvPlan) -> Float {
-        if let sx = plan.padMode.sourceIndex(x, count: w) { return src[sx] }
-        return plan.padValue
+    private func value(_ src: UnsafePointer<Float>, _ x: Int, _ w: Int, _ mode: PadMode, _ padValue: Float) -> Float {
+        if let sx = mode.sourceIndex(x, count: w) { return src[sx] }
+        return padValue
     }
 }

@@ -3,40 +3,82 @@
 /// `-inf` for max (they never win) and 0 for average, whose divisor is always
 /// `kh * kw`. Computes `outputRows` of every channel from `strip` (which holds
 /// the input rows they read) into `dst`, which holds exactly those rows.
-/// Channels are spread over `threads`; no allocation inside.
+///
+/// Schedule: the depthwise convolution's. Work items are (channel, band of
+/// output rows); the rows a band reads are copied into a padded band split
+/// into stride phases (`BandLayout`, pads holding -inf or 0), so that every
+/// tap of a row of windows is one contiguous vector load; four vectors of
+/// windows take the max (or sum) of every tap in registers.
 func pool2D(_ strip: RowStrip, outputRows: Range<Int>, _ dst: UnsafeMutableBufferPointer<Float>,
             geometry g: ConvGeometry, max isMax: Bool, threads: Int) {
     let channels = g.input.channels
-    let inW = g.input.width, outW = g.output.width
-    let outPlane = outputRows.count * outW
-    let kh = g.rows.kernel, kw = g.cols.kernel
-    let scale = 1 / Float(kh * kw)
-    let workers = Swift.max(1, Swift.min(threads, channels))
-    parallelFor(workers) { w in
-        for c in (channels * w / workers)..<(channels * (w + 1) / workers) {
-            let d = dst.baseAddress! + c * outPlane
-            for oy in outputRows {
-                for ox in 0..<outW {
-                    var acc: Float = isMax ? -.infinity : 0
-                    for ty in 0..<kh {
-                        let iy = g.rows.inputIndex(output: oy, tap: ty)
-                        if iy < 0 || iy >= g.input.height { continue }
-                        let row = strip.row(c, iy)
-                        for tx in 0..<kw {
-                            let ix = g.cols.inputIndex(output: ox, tap: tx)
-                            if ix < 0 || ix >= inW { continue }
-                            let v = row[ix]
-                            if isMax {
-                                // NaN wins, as in PyTorch.
-                                if v > acc || v.isNaN { acc = v }
-                            } else {
-                                acc += v
-                            }
-                        }
-                    }
-                    d[(oy - outputRows.lowerBound) * outW + ox] = isMax ? acc : acc * scale
+    var layout = BandLayout(channels: 1, phases: g.cols.stride, cols: g.cols, rows: g.rows)
+    let fitting = (Depthwise.bandFloats / Swift.max(layout.floatsPerRow, 1) - g.rows.extent) / g.rows.stride + 1
+    let rowsPerItem = Swift.max(1, Swift.min(outputRows.count, Depthwise.maximumRowsPerItem, fitting))
+    let bandSize = layout.floats(rows: (rowsPerItem - 1) * g.rows.stride + g.rows.extent)
+    let bands = (outputRows.count + rowsPerItem - 1) / rowsPerItem
+    let work = channels * bands
+    let workers = Swift.max(1, Swift.min(threads, work))
+    let outW = g.output.width, outPlane = outputRows.count * outW
+    let rowStep = g.rows.stride * layout.rowStride
+    let scale = 1 / Float(g.rows.kernel * g.cols.kernel)
+    var offsets: [Int] = []
+    for ky in 0..<g.rows.kernel {
+        for kx in 0..<g.cols.kernel {
+            let col = kx * g.cols.dilation
+            offsets.append(ky * g.rows.dilation * layout.rowStride + (col % g.cols.stride) * layout.phaseStride + col / g.cols.stride)
+        }
+    }
+
+    offsets.withUnsafeBufferPointer { obuf in
+        parallelFor(workers) { worker in
+            let band = UnsafeMutablePointer<Float>.allocate(capacity: bandSize)
+            defer { band.deallocate() }
+            for item in (work * worker / workers)..<(work * (worker + 1) / workers) {
+                let (c, bandIndex) = (item / bands, item % bands)
+                let first = outputRows.lowerBound + bandIndex * rowsPerItem
+                let rows = first..<Swift.min(first + rowsPerItem, outputRows.upperBound)
+                layout.fill(band, from: strip, outputRows: rows, mode: .zeros, value: isMax ? -.infinity : 0, firstChannel: c)
+                let d = dst.baseAddress! + c * outPlane + (rows.lowerBound - outputRows.lowerBound) * outW
+                for r in 0..<rows.count {
+                    poolRow(band + r * rowStep, obuf.baseAddress!, obuf.count, width: outW, max: isMax, scale: scale,
+                            into: d + r * outW)
                 }
             }
         }
+    }
+}
+
+/// One row of windows: out[x] = max (or mean) over taps t of b[offs[t] + x].
+/// The band's slack after every phase row keeps the last vector's loads inside it.
+@inline(__always)
+private func poolRow(_ b: UnsafePointer<Float>, _ offs: UnsafePointer<Int>, _ taps: Int, width: Int, max isMax: Bool,
+                     scale: Float, into out: UnsafeMutablePointer<Float>) {
+    @inline(__always)
+    func combine(_ acc: V, _ v: V) -> V {
+        // NaN wins, as in PyTorch: a tap replaces the running max when greater or NaN.
+        isMax ? acc.replacing(with: v, where: (v .> acc) .| (v .!= v)) : acc + v
+    }
+    let start = V(repeating: isMax ? -.infinity : 0), factor = V(repeating: isMax ? 1 : scale)
+    var x = 0
+    while x + 4 * lanes <= width {
+        var a0 = start, a1 = start, a2 = start, a3 = start
+        for t in 0..<taps {
+            let p = b + offs[t] + x
+            a0 = combine(a0, load(p))
+            a1 = combine(a1, load(p + lanes))
+            a2 = combine(a2, load(p + 2 * lanes))
+            a3 = combine(a3, load(p + 3 * lanes))
+        }
+        if !isMax { (a0, a1, a2, a3) = (a0 * factor, a1 * factor, a2 * factor, a3 * factor) }
+        store(a0, a1, a2, to: out + x, 3 * lanes, .none)
+        store(a3, to: out + x + 3 * lanes, lanes, .none)
+        x += 4 * lanes
+    }
+    while x < width {
+        var a = start
+        for t in 0..<taps { a = combine(a, load(b + offs[t] + x)) }
+        store(isMax ? a : a * factor, to: out + x, width - x, .none)
+        x += lanes
     }
 }
