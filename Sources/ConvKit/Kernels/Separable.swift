@@ -66,18 +66,25 @@ enum Separable {
         // The vertically filtered row, padded; slack so the last vectors of the horizontal pass stay inside.
         let rowFloats = g.cols.paddedInput + 4 * lanes * g.cols.stride + f.kw * g.cols.dilation
 
-        // Tap j of the horizontal pass reads j * dilation columns on.
-        let rowOffsets = (0..<f.kw).map { $0 * g.cols.dilation }
+        // Tap j of the horizontal pass reads j * dilation columns on: in the filtered row itself at
+        // stride 1; at stride s in the row split into s phases (phase p holds columns p, p+s, ...),
+        // where output x's tap j is element x + (j*d)/s of phase (j*d) % s: contiguous in x.
+        let (sw, dw) = (g.cols.stride, g.cols.dilation)
+        let phaseLength = (g.cols.paddedInput + sw - 1) / sw + lanes
+        let rowOffsets = (0..<f.kw).map { sw == 1 ? $0 * dw : ($0 * dw % sw) * phaseLength + $0 * dw / sw }
 
         f.column.withUnsafeBufferPointer { cbuf in
             f.row.withUnsafeBufferPointer { rbuf in
                 rowOffsets.withUnsafeBufferPointer { obuf in
                     parallelFor(workers) { worker in
                         let filtered = UnsafeMutablePointer<Float>.allocate(capacity: rowFloats)
+                        let phases = UnsafeMutablePointer<Float>.allocate(capacity: sw == 1 ? 0 : sw * phaseLength)
                         let constant = UnsafeMutablePointer<Float>.allocate(capacity: w)
                         let sources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: f.kh)
-                        defer { filtered.deallocate(); constant.deallocate(); sources.deallocate() }
+                        defer { filtered.deallocate(); phases.deallocate(); constant.deallocate(); sources.deallocate() }
                         filtered.initialize(repeating: 0, count: rowFloats)
+                        // Each phase's slack past its columns stays zero: rows only rewrite the columns.
+                        phases.initialize(repeating: 0, count: sw == 1 ? 0 : sw * phaseLength)
                         constant.initialize(repeating: plan.padValue, count: w)
                         for item in (work * worker / workers)..<(work * (worker + 1) / workers) {
                             let (o, band) = (item / bands, item % bands)
@@ -95,8 +102,9 @@ enum Separable {
                                 }
                                 vertical(sources, colTaps, f.kh, width: w, into: filtered + g.cols.padBefore)
                                 padColumns(filtered, g.cols, plan.padMode, constant: plan.padValue * colSum)
-                                horizontal(filtered, rowTaps, f.kw, offsets: obuf.baseAddress!, g.cols, bias: plan.bias?[o] ?? 0,
-                                           plan.activation, into: dst + (oy - outputRows.lowerBound) * outW)
+                                horizontal(filtered, rowTaps, f.kw, offsets: obuf.baseAddress!, g.cols, phases: phases,
+                                           phaseLength: phaseLength, bias: plan.bias?[o] ?? 0, plan.activation,
+                                           into: dst + (oy - outputRows.lowerBound) * outW)
                             }
                         }
                     }
@@ -166,17 +174,23 @@ enum Separable {
     /// out[ox] = bias + sum_j taps[j] * row[ox*s + j*d].
     @inline(__always)
     private static func horizontal(_ row: UnsafePointer<Float>, _ taps: UnsafePointer<Float>, _ k: Int, offsets: UnsafePointer<Int>,
-                                   _ cols: AxisGeometry, bias: Float, _ activation: Activation, into out: UnsafeMutablePointer<Float>) {
-        let (s, d, width) = (cols.stride, cols.dilation, cols.output)
-        guard s == 1 else {
-            for x in 0..<width {
-                var a = bias
-                for j in 0..<k { a += taps[j] * row[x * s + j * d] }
-                out[x] = activation(a)
-            }
+                                   _ cols: AxisGeometry, phases: UnsafeMutablePointer<Float>, phaseLength: Int,
+                                   bias: Float, _ activation: Activation, into out: UnsafeMutablePointer<Float>) {
+        let s = cols.stride
+        guard s > 1 else {
+            filterRow(row, taps, offsets, k, width: cols.output, bias: bias, activation, into: out)
             return
         }
-        filterRow(row, taps, offsets, k, width: width, bias: bias, activation, into: out)
+        for p in 0..<s {
+            let dst = phases + p * phaseLength
+            var (q, x) = (0, p)
+            while x < cols.paddedInput {
+                dst[q] = row[x]
+                q += 1
+                x += s
+            }
+        }
+        filterRow(phases, taps, offsets, k, width: cols.output, bias: bias, activation, into: out)
     }
 }
 
