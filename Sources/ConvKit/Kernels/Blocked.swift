@@ -11,8 +11,6 @@
 /// A 1x1, stride-1, unpadded convolution is a matrix product over whole channel
 /// planes, with no band (Pointwise.swift).
 enum Blocked {
-    /// Output channels per group at which blocking pays: below this, most of a tile would be zeros.
-    static let minimumChannelsPerGroup = tileChannels / 2
     /// Floats a band may hold: about half the 2 MiB L2 of one core.
     static let bandFloats = 256 * 1024
 

@@ -17,9 +17,14 @@ enum Depthwise {
     /// Floats a band may hold: well inside one core's L2.
     static let bandFloats = 96 * 1024
 
-    /// Whether this path runs `g`: fewer output channels per group than the blocked kernel wants.
+    /// Output channels per group below which this path runs: half the 8-channel tile of the
+    /// AVX-512 build. Fixed, so that a convolution takes the same path on every build (the
+    /// AVX2 build's 4-channel tiles would otherwise take 2 and 3 channels per group).
+    static let channelsPerGroupBelow = 4
+
+    /// Whether this path runs `g`: fewer output channels per group than a register tile wants.
     static func applies(_ g: ConvGeometry) -> Bool {
-        g.outChannels / g.groups < Blocked.minimumChannelsPerGroup
+        g.outChannels / g.groups < channelsPerGroupBelow
     }
 
     static func run(_ plan: ConvPlan, strip: RowStrip, outputRows: Range<Int>,
