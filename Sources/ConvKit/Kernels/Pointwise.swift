@@ -27,6 +27,7 @@ extension Blocked {
         let cin = packed.taps, coutPerGroup = g.outChannels / g.groups
         let blocks = packed.blocksPerGroup
         let chunks = (plane + pointwiseChunk - 1) / pointwiseChunk
+        guard chunks > 0, out.count > 0 else { return }
         let workers = max(1, min(threads, chunks))
         // Tap i of a packed tile is channel i's row of `tilePixels` floats.
         let offsets = (0..<cin).map { $0 * tilePixels }
