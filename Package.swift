@@ -45,7 +45,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "ConvKit", swiftSettings: kernelSettings),
+        .target(name: "ConvKit", dependencies: ["CConvKitSIMD"], swiftSettings: kernelSettings),
         .target(name: "ConvKitIO", dependencies: ["ConvKit", "CConvKitCodecs"]),
         // Preset files (YAML through Yams) and the shipped presets.
         .target(
@@ -78,6 +78,8 @@ let package = Package(
             providers: [.apt(["libfreetype-dev"])]
         ),
         .target(name: "CConvKitCodecs", dependencies: ["CPNG", "CJPEG"]),
+        // Masked stores (which Swift's SIMD types cannot express) for the kernels; header-only.
+        .target(name: "CConvKitSIMD"),
         .target(name: "_ConvKitTestSupport", dependencies: ["ConvKit"]),
 
         // MARK: - Tests

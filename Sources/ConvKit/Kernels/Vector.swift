@@ -1,3 +1,5 @@
+import CConvKitSIMD
+
 // The vector type and register tile of the blocked kernels, chosen at compile
 // time for the target: Package.swift defines CONVKIT_AVX512 when the build
 // targets a CPU with AVX-512 (32 vector registers of 16 floats).
@@ -54,9 +56,16 @@ func store(_ v0: V, _ v1: V, _ v2: V, to p: UnsafeMutablePointer<Float>, _ count
 /// The last, short tile of a row: kept out of line so that the full-tile path above inlines.
 @inline(never)
 func storePartial(_ v0: V, _ v1: V, _ v2: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
-    let vs = (activate(v0, activation), activate(v1, activation), activate(v2, activation))
-    for i in 0..<count {
-        p[i] = i < lanes ? vs.0[i] : (i < 2 * lanes ? vs.1[i - lanes] : vs.2[i - 2 * lanes])
+    // Whole vectors first, then the leading floats of the last one.
+    if count >= 2 * lanes {
+        UnsafeMutableRawPointer(p).storeBytes(of: activate(v0, activation), as: V.self)
+        UnsafeMutableRawPointer(p + lanes).storeBytes(of: activate(v1, activation), as: V.self)
+        storePartial(v2, to: p + 2 * lanes, count - 2 * lanes, activation)
+    } else if count >= lanes {
+        UnsafeMutableRawPointer(p).storeBytes(of: activate(v0, activation), as: V.self)
+        storePartial(v1, to: p + lanes, count - lanes, activation)
+    } else {
+        storePartial(v0, to: p, count, activation)
     }
 }
 
@@ -99,8 +108,12 @@ func store(_ v: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation
 
 @inline(never)
 func storePartial(_ v: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
+    #if CONVKIT_AVX512
+    ckit_store_first16(p, activate(v, activation), Int32(count))
+    #else
     let a = activate(v, activation)
     for i in 0..<count { p[i] = a[i] }
+    #endif
 }
 
 /// out[x] = bias + sum_t w[t] * b[offs[t] + x] for the `width` pixels of one output row: the
