@@ -8,8 +8,9 @@
 /// every thread. Per item, the input rows the band reads, for the group's
 /// input channels only, are copied into a padded band split into stride
 /// phases (`BandLayout`: contiguous loads for any stride or dilation); then
-/// for each of the group's output channels and output row, `rowVectors`
-/// vectors of pixels accumulate every tap in registers and are stored once.
+/// for each of the group's output channels and output row, `filterRow`
+/// accumulates every tap over eight vectors of pixels in registers and
+/// stores them once.
 enum Depthwise {
     /// Output rows per work item at most: enough to amortise the band's pad
     /// rows, few enough that a 3-channel image gives every thread work.
