@@ -39,10 +39,30 @@ struct BandLayout {
 
     func channelStride(rows: Int) -> Int { rows * rowStride }
 
-    /// Floats a band of `rows` padded rows needs; fixes the channel stride.
-    mutating func floats(rows: Int) -> Int {
-        rowsHeld = rows
-        return rows * floatsPerRow
+    /// `outputRows` cut into bands of as many rows as fit `maximumFloats` (at least one, at most
+    /// `maximumRows`); fixes the channel stride for a band of that many rows.
+    mutating func bands(_ outputRows: Range<Int>, maximumFloats: Int, maximumRows: Int = .max) -> Bands {
+        let g = rowsGeometry
+        let fitting = (maximumFloats / max(floatsPerRow, 1) - g.extent) / g.stride + 1
+        let rowsPerBand = max(1, min(outputRows.count, maximumRows, fitting))
+        rowsHeld = (rowsPerBand - 1) * g.stride + g.extent
+        return Bands(outputRows: outputRows, rowsPerBand: rowsPerBand, floats: rowsHeld * floatsPerRow)
+    }
+
+    /// The offset of every tap (channel, ky, kx), channel-major, from column 0 of a band's first
+    /// output row: tap `kx` lies in phase `(kx*d) % s`, `(kx*d) / s` elements on.
+    func tapOffsets() -> [Int] {
+        var offsets: [Int] = []
+        for c in 0..<channels {
+            for ky in 0..<rowsGeometry.kernel {
+                for kx in 0..<cols.kernel {
+                    let col = kx * cols.dilation
+                    offsets.append(c * channelStride(rows: rowsHeld) + ky * rowsGeometry.dilation * rowStride
+                                   + (col % stride) * phaseStride + col / stride)
+                }
+            }
+        }
+        return offsets
     }
 
     /// Copies the padded input rows that `outputRows` read into `band`, from
@@ -102,5 +122,21 @@ struct BandLayout {
     private func value(_ src: UnsafePointer<Float>, _ x: Int, _ w: Int, _ mode: PadMode, _ padValue: Float) -> Float {
         if let sx = mode.sourceIndex(x, count: w) { return src[sx] }
         return padValue
+    }
+}
+
+/// A range of output rows cut into bands of `rowsPerBand` rows (the last may be shorter).
+struct Bands {
+    let outputRows: Range<Int>
+    let rowsPerBand: Int
+    /// Floats the buffer of one band needs.
+    let floats: Int
+
+    var count: Int { (outputRows.count + rowsPerBand - 1) / rowsPerBand }
+
+    /// The output rows of band `i`.
+    func rows(_ i: Int) -> Range<Int> {
+        let first = outputRows.lowerBound + i * rowsPerBand
+        return first..<min(first + rowsPerBand, outputRows.upperBound)
     }
 }

@@ -67,11 +67,10 @@ enum Blocked {
                                   into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
         let g = plan.geometry
         var layout = BandLayout(geometry: g, channels: strip.shape.channels)
-        let rowsPerBand = max(1, min(outputRows.count, (bandFloats / max(layout.floatsPerRow, 1) - g.rows.extent) / g.rows.stride + 1))
-        let bandSize = layout.floats(rows: (rowsPerBand - 1) * g.rows.stride + g.rows.extent)
-        let bands = (outputRows.count + rowsPerBand - 1) / rowsPerBand
-        let workers = max(1, min(threads, bands))
-        let offsets = tapOffsets(g, layout: layout)
+        let bands = layout.bands(outputRows, maximumFloats: bandFloats)
+        let workers = max(1, min(threads, bands.count))
+        // [group][ci, ky, kx]: the band holds every input channel, group after group.
+        let offsets = layout.tapOffsets()
         let outW = g.cols.output, outPlane = outputRows.count * outW
         let coutPerGroup = g.outChannels / g.groups
 
@@ -79,13 +78,12 @@ enum Blocked {
             packed.bias.withUnsafeBufferPointer { bbuf in
                 offsets.withUnsafeBufferPointer { obuf in
                     parallelFor(workers) { worker in
-                        let band = UnsafeMutablePointer<Float>.allocate(capacity: bandSize)
+                        let band = UnsafeMutablePointer<Float>.allocate(capacity: bands.floats)
                         let trash = UnsafeMutablePointer<Float>.allocate(capacity: tilePixels)
                         let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: tileChannels)
                         defer { band.deallocate(); trash.deallocate(); rowPointers.deallocate() }
-                        for bandIndex in (bands * worker / workers)..<(bands * (worker + 1) / workers) {
-                            let first = outputRows.lowerBound + bandIndex * rowsPerBand
-                            let rows = first..<min(first + rowsPerBand, outputRows.upperBound)
+                        for bandIndex in (bands.count * worker / workers)..<(bands.count * (worker + 1) / workers) {
+                            let rows = bands.rows(bandIndex)
                             layout.fill(band, from: strip, outputRows: rows, plan: plan)
                             for group in 0..<g.groups {
                                 for blk in 0..<packed.blocksPerGroup {
@@ -165,23 +163,5 @@ enum Blocked {
     @inline(__always)
     private static func unshiftTrash(_ c: UnsafeMutablePointer<UnsafeMutablePointer<Float>>, _ trash: UnsafeMutablePointer<Float>, _ at: Int) {
         for r in 0..<tileChannels where c[r] == trash - at { c[r] = trash }
-    }
-
-    /// Offsets into a band of each tap of each group: [group][ci, ky, kx].
-    private static func tapOffsets(_ g: ConvGeometry, layout: BandLayout) -> [Int] {
-        var offs: [Int] = []
-        let (sw, dh, dw) = (g.cols.stride, g.rows.dilation, g.cols.dilation)
-        for group in 0..<g.groups {
-            for ci in 0..<g.inChannelsPerGroup {
-                for ky in 0..<g.kernel.h {
-                    for kx in 0..<g.kernel.w {
-                        let col = kx * dw
-                        offs.append((group * g.inChannelsPerGroup + ci) * layout.channelStride(rows: layout.rowsHeld)
-                                    + ky * dh * layout.rowStride + (col % sw) * layout.phaseStride + col / sw)
-                    }
-                }
-            }
-        }
-        return offs
     }
 }

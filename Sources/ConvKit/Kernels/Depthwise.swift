@@ -33,26 +33,22 @@ enum Depthwise {
         let g = plan.geometry
         let cin = g.inChannelsPerGroup, coutPerGroup = g.outChannels / g.groups
         var layout = BandLayout(channels: cin, phases: g.cols.stride, cols: g.cols, rows: g.rows)
-        let fitting = (bandFloats / max(layout.floatsPerRow, 1) - g.rows.extent) / g.rows.stride + 1
-        let rowsPerItem = max(1, min(outputRows.count, maximumRowsPerItem, fitting))
-        let bandSize = layout.floats(rows: (rowsPerItem - 1) * g.rows.stride + g.rows.extent)
-        let bands = (outputRows.count + rowsPerItem - 1) / rowsPerItem
-        let work = g.groups * bands
+        let bands = layout.bands(outputRows, maximumFloats: bandFloats, maximumRows: maximumRowsPerItem)
+        let work = g.groups * bands.count
         let workers = max(1, min(threads, work))
-        let taps = cin * g.kernel.h * g.kernel.w
-        let offsets = tapOffsets(g, layout: layout)
+        let offsets = layout.tapOffsets()
+        let taps = offsets.count
         let outW = g.cols.output, outPlane = outputRows.count * outW
         let rowStep = g.rows.stride * layout.rowStride
 
         plan.weights.withUnsafeBufferPointer { wbuf in
             offsets.withUnsafeBufferPointer { obuf in
                 parallelFor(workers) { worker in
-                    let band = UnsafeMutablePointer<Float>.allocate(capacity: bandSize)
+                    let band = UnsafeMutablePointer<Float>.allocate(capacity: bands.floats)
                     defer { band.deallocate() }
                     for item in (work * worker / workers)..<(work * (worker + 1) / workers) {
-                        let (group, bandIndex) = (item / bands, item % bands)
-                        let first = outputRows.lowerBound + bandIndex * rowsPerItem
-                        let rows = first..<min(first + rowsPerItem, outputRows.upperBound)
+                        let (group, bandIndex) = (item / bands.count, item % bands.count)
+                        let rows = bands.rows(bandIndex)
                         layout.fill(band, from: strip, outputRows: rows, plan: plan, firstChannel: group * cin)
                         for co in 0..<coutPerGroup {
                             let o = group * coutPerGroup + co
@@ -69,21 +65,5 @@ enum Depthwise {
                 }
             }
         }
-    }
-
-    /// Offset in the band of each tap (ci, ky, kx) of output column 0 of a band's first output row.
-    private static func tapOffsets(_ g: ConvGeometry, layout: BandLayout) -> [Int] {
-        var offs: [Int] = []
-        let (sw, dh, dw) = (g.cols.stride, g.rows.dilation, g.cols.dilation)
-        for ci in 0..<g.inChannelsPerGroup {
-            for ky in 0..<g.kernel.h {
-                for kx in 0..<g.kernel.w {
-                    let col = kx * dw
-                    offs.append(ci * layout.channelStride(rows: layout.rowsHeld) + ky * dh * layout.rowStride
-                                + (col % sw) * layout.phaseStride + col / sw)
-                }
-            }
-        }
-        return offs
     }
 }

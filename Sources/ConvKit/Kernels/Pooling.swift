@@ -13,31 +13,21 @@ func pool2D(_ strip: RowStrip, outputRows: Range<Int>, _ dst: UnsafeMutableBuffe
             geometry g: ConvGeometry, max isMax: Bool, threads: Int) {
     let channels = g.input.channels
     var layout = BandLayout(channels: 1, phases: g.cols.stride, cols: g.cols, rows: g.rows)
-    let fitting = (Depthwise.bandFloats / Swift.max(layout.floatsPerRow, 1) - g.rows.extent) / g.rows.stride + 1
-    let rowsPerItem = Swift.max(1, Swift.min(outputRows.count, Depthwise.maximumRowsPerItem, fitting))
-    let bandSize = layout.floats(rows: (rowsPerItem - 1) * g.rows.stride + g.rows.extent)
-    let bands = (outputRows.count + rowsPerItem - 1) / rowsPerItem
-    let work = channels * bands
+    let bands = layout.bands(outputRows, maximumFloats: Depthwise.bandFloats, maximumRows: Depthwise.maximumRowsPerItem)
+    let work = channels * bands.count
     let workers = Swift.max(1, Swift.min(threads, work))
     let outW = g.output.width, outPlane = outputRows.count * outW
     let rowStep = g.rows.stride * layout.rowStride
     let scale = 1 / Float(g.rows.kernel * g.cols.kernel)
-    var offsets: [Int] = []
-    for ky in 0..<g.rows.kernel {
-        for kx in 0..<g.cols.kernel {
-            let col = kx * g.cols.dilation
-            offsets.append(ky * g.rows.dilation * layout.rowStride + (col % g.cols.stride) * layout.phaseStride + col / g.cols.stride)
-        }
-    }
+    let offsets = layout.tapOffsets()
 
     offsets.withUnsafeBufferPointer { obuf in
         parallelFor(workers) { worker in
-            let band = UnsafeMutablePointer<Float>.allocate(capacity: bandSize)
+            let band = UnsafeMutablePointer<Float>.allocate(capacity: bands.floats)
             defer { band.deallocate() }
             for item in (work * worker / workers)..<(work * (worker + 1) / workers) {
-                let (c, bandIndex) = (item / bands, item % bands)
-                let first = outputRows.lowerBound + bandIndex * rowsPerItem
-                let rows = first..<Swift.min(first + rowsPerItem, outputRows.upperBound)
+                let (c, bandIndex) = (item / bands.count, item % bands.count)
+                let rows = bands.rows(bandIndex)
                 layout.fill(band, from: strip, outputRows: rows, mode: .zeros, value: isMax ? -.infinity : 0, firstChannel: c)
                 let d = dst.baseAddress! + c * outPlane + (rows.lowerBound - outputRows.lowerBound) * outW
                 for r in 0..<rows.count {
