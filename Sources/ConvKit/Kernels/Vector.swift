@@ -56,17 +56,8 @@ func store(_ v0: V, _ v1: V, _ v2: V, to p: UnsafeMutablePointer<Float>, _ count
 /// The last, short tile of a row: kept out of line so that the full-tile path above inlines.
 @inline(never)
 func storePartial(_ v0: V, _ v1: V, _ v2: V, to p: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
-    // Whole vectors first, then the leading floats of the last one.
-    if count >= 2 * lanes {
-        UnsafeMutableRawPointer(p).storeBytes(of: activate(v0, activation), as: V.self)
-        UnsafeMutableRawPointer(p + lanes).storeBytes(of: activate(v1, activation), as: V.self)
-        storePartial(v2, to: p + 2 * lanes, count - 2 * lanes, activation)
-    } else if count >= lanes {
-        UnsafeMutableRawPointer(p).storeBytes(of: activate(v0, activation), as: V.self)
-        storePartial(v1, to: p + lanes, count - lanes, activation)
-    } else {
-        storePartial(v0, to: p, count, activation)
-    }
+    store(v0, v1, to: p, min(count, 2 * lanes), activation)
+    if count > 2 * lanes { store(v2, to: p + 2 * lanes, count - 2 * lanes, activation) }
 }
 
 /// Stores 8 whole vectors at `p`, written out so that it inlines into the row loops.
