@@ -20,8 +20,8 @@ import Glibc
 
 /// A convolution resolved for one input shape: geometry, weights ready for
 /// the kernels (flipped, in grouped order), and where each output goes.
-/// `run` picks the implementation; each computes any band of output rows
-/// from a strip of input rows, so images can later be streamed.
+/// `run` calls the implementation chosen in `init` (see ``PathEntry``); each
+/// computes any band of output rows from a strip of input rows, so images can be streamed.
 struct ConvPlan: Sendable {
     let geometry: ConvGeometry
     /// (Cout, Cin/groups, kh, kw), in grouped order: output `o` belongs to group `o / (Cout/groups)`.
@@ -34,11 +34,36 @@ struct ConvPlan: Sendable {
     let activation: Activation
     /// The implementation chosen for this geometry.
     private(set) var path: KernelPath = .direct
-    private var packed: Blocked.Packed?
-    private var factors: Separable.Factors?
-    private var winograd: Winograd.Packed?
+    /// The weights as `path` wants them (packed, transformed, factored), made once per
+    /// convolution and input channel count and shared through ``PreparedCache``.
+    private(set) var prepared: Prepared = .none
 
-    init(_ conv: Convolution, input: Shape) throws(GeometryError) {
+    /// Weights as one path wants them.
+    enum Prepared: Sendable {
+        case none
+        case blocked(Blocked.Packed)
+        case separable(Separable.Factors)
+        case winograd(Winograd.Packed)
+
+        /// Floats held, for the cache's budget.
+        var floats: Int {
+            switch self {
+            case .none: 0
+            case let .blocked(p): p.weights.count + p.bias.count
+            case let .separable(f): f.column.count + f.row.count
+            case let .winograd(p): p.weights.count
+            }
+        }
+    }
+
+    /// - Parameters:
+    ///   - path: the implementation to run; nil lets the cost model choose (``PathEntry/cheapest``),
+    ///     or `CONVKIT_KERNEL` when it names a path that applies. A path that cannot run the
+    ///     geometry throws.
+    ///   - prepare: false resolves the path without preparing weights (to report it).
+    ///   - cached: false prepares afresh, bypassing ``PreparedCache`` (to time preparation).
+    init(_ conv: Convolution, input: Shape, path forced: KernelPath? = nil, prepare: Bool = true,
+         cached: Bool = true) throws(GeometryError) {
         let g = try conv.geometry(for: input)
         let k = g.kernel.h * g.kernel.w
         var weights: [Float]
@@ -73,27 +98,21 @@ struct ConvPlan: Sendable {
         self.padMode = conv.padMode
         self.padValue = conv.padValue
         self.activation = conv.activation
-        choosePath()
-    }
-
-    /// Separable when every kernel is rank 1 and reads one channel; Winograd
-    /// for 3x3 stride-1 layers with many channels; depthwise (or narrow) when
-    /// a group has too few output channels to fill a register tile; blocked
-    /// otherwise. Direct only when `CONVKIT_KERNEL=direct` is set.
-    private mutating func choosePath() {
-        let forced = KernelPath.forced
-        if forced == .direct { return }
-        if forced == nil, let f = Separable.factor(self) {
-            factors = f
-            path = .separable
-        } else if forced == nil || forced == .winograd, Winograd.applies(geometry) {
-            winograd = Winograd.Packed(self)
-            path = .winograd
-        } else if Depthwise.applies(geometry) {
-            path = geometry.inChannelsPerGroup == 1 ? .depthwise : .narrow
+        PlanCounter.current?.countPlan()
+        if let forced {
+            guard let entry = PathEntry.entry(forced), entry.applies(self) else {
+                throw GeometryError("the \(forced.rawValue) path cannot run this convolution",
+                                    hint: "paths that can: \(PathEntry.applicable(self).map(\.path.rawValue).joined(separator: ", "))")
+            }
+            path = forced
+        } else if let env = KernelPath.forced, let entry = PathEntry.entry(env), entry.applies(self) {
+            path = env
         } else {
-            packed = Blocked.Packed(self)
-            path = Blocked.isPointwise(geometry) ? .pointwise : .blocked
+            path = PathEntry.cheapest(self).path
+        }
+        if prepare, let entry = PathEntry.entry(path) {
+            prepared = cached ? PreparedCache.shared.prepared(conv, channels: input.channels, path: path) { entry.prepare(self) }
+                : entry.prepare(self)
         }
     }
 
@@ -116,24 +135,26 @@ struct ConvPlan: Sendable {
     /// hold the input rows those outputs read (`geometry.rows.inputRange`,
     /// mapped through the pad mode). `out` holds exactly those output rows.
     func run(_ strip: RowStrip, outputRows: Range<Int>, into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
-        switch path {
-        case .separable:
-            if let factors { Separable.run(self, factors, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
-        case .winograd:
-            if let winograd { Winograd.run(self, winograd, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
-        case .depthwise, .narrow:
-            Depthwise.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads); return
-        case .blocked, .pointwise:
-            if let packed { Blocked.run(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
-        case .direct:
-            break
+        switch (path, prepared) {
+        case let (.separable, .separable(factors)):
+            Separable.run(self, factors, strip: strip, outputRows: outputRows, into: out, threads: threads)
+        case let (.winograd, .winograd(packed)):
+            Winograd.run(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads)
+        case (.depthwise, _), (.narrow, _):
+            Depthwise.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads)
+        case let (.pointwise, .blocked(packed)):
+            Blocked.run(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads)
+        case let (.blocked, .blocked(packed)):
+            Blocked.runBanded(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads)
+        default:
+            // direct, or a plan made with `prepare: false`.
+            DirectConv.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads)
         }
-        DirectConv.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads)
     }
 }
 
 /// The implementation that runs a convolution, as `--json` and `bench` report it.
-public enum KernelPath: String, Sendable, Codable {
+public enum KernelPath: String, Sendable, Codable, CaseIterable {
     /// Padded copy, then a scaled-row sum per output channel: the reference schedule.
     case direct
     /// Register-tiled channels x pixels micro-kernels over a padded band.
@@ -150,8 +171,8 @@ public enum KernelPath: String, Sendable, Codable {
     /// 3x3 stride 1 with many channels: Winograd F(4x4, 3x3), 4x fewer multiplies.
     case winograd
 
-    /// `CONVKIT_KERNEL=direct` forces the direct path (to compare or to rule out the fast kernels);
-    /// `blocked` turns off the separable and Winograd paths, `winograd` the separable one.
+    /// `CONVKIT_KERNEL=P` runs path P wherever it applies (the cost model chooses elsewhere):
+    /// `direct` to compare with or to rule out the fast kernels.
     static let forced: KernelPath? = {
         guard let v = getenv("CONVKIT_KERNEL") else { return nil }
         return KernelPath(rawValue: String(cString: v))

@@ -161,9 +161,14 @@ public struct Convolution: Hashable, Sendable {
                                 kernel: k, stride: stride, dilation: dilation, padding: padding, groups: groups)
     }
 
-    /// Runs the convolution on a whole tensor. `threads` nil uses every core.
-    public func run(_ input: Tensor, threads: Int? = nil) throws(GeometryError) -> Tensor {
-        try ConvPlan(self, input: input.shape).run(input, threads: threads ?? defaultThreadCount)
+    /// Runs the convolution on a whole tensor. `threads` nil uses every core;
+    /// `path` nil lets convkit choose the implementation, else runs that one
+    /// (throwing when it cannot run this geometry; see ``paths(for:)``).
+    ///
+    ///     let fast = try conv.run(image)
+    ///     let reference = try conv.run(image, path: .direct)
+    public func run(_ input: Tensor, threads: Int? = nil, path: KernelPath? = nil) throws(GeometryError) -> Tensor {
+        try ConvPlan(self, input: input.shape, path: path).run(input, threads: threads ?? defaultThreadCount)
     }
 
     /// Runs the convolution on tensors of one shape, images spread over the
@@ -186,9 +191,18 @@ public struct Convolution: Hashable, Sendable {
         return outputs.map { $0 ?? Tensor(zeros: plan.geometry.output) }
     }
 
-    /// The implementation that would run on an input of `shape`.
+    /// The implementation that would run on an input of `shape` (the cost model's choice,
+    /// or `CONVKIT_KERNEL`'s), found without preparing the weights.
     public func path(for shape: Shape) throws(GeometryError) -> KernelPath {
-        try ConvPlan(self, input: shape).path
+        try ConvPlan(self, input: shape, prepare: false).path
+    }
+
+    /// Every implementation that can run this convolution on an input of `shape`,
+    /// each with the cost model's estimate in milliseconds on `threads` threads
+    /// (nil for `direct`, which runs only when asked for).
+    public func paths(for shape: Shape, threads: Int? = nil) throws(GeometryError) -> [(path: KernelPath, estimate: Double?)] {
+        let plan = try ConvPlan(self, input: shape, prepare: false)
+        return PathEntry.applicable(plan).map { ($0.path, $0.cost(plan.geometry, threads ?? defaultThreadCount)) }
     }
 }
 

@@ -63,8 +63,8 @@ enum Blocked {
     }
 
     /// One output row band at a time, each thread with its own band buffer.
-    private static func runBanded(_ plan: ConvPlan, _ packed: Packed, strip: RowStrip, outputRows: Range<Int>,
-                                  into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
+    static func runBanded(_ plan: ConvPlan, _ packed: Packed, strip: RowStrip, outputRows: Range<Int>,
+                          into out: UnsafeMutableBufferPointer<Float>, threads: Int) {
         let g = plan.geometry
         var layout = BandLayout(geometry: g, channels: strip.shape.channels)
         let bands = layout.bands(outputRows, maximumFloats: bandFloats)
