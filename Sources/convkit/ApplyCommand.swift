@@ -75,7 +75,8 @@ struct Apply: ParsableCommand {
                 if json { try printJSON(Analysis(stages: stages)) } else { print(Analysis(stages: stages).lines.joined(separator: "\n")) }
                 return
             }
-            let (result, times) = try pipeline.run(decoded.tensor, threads: threads)
+            let timed = try pipeline.timedRun(decoded.tensor, threads: threads)
+            let (result, times) = (timed.output, timed.milliseconds)
             // Pipeline, shapes, padding, density, MACs, paths and time in PNG tEXt (SPEC section 10 item 6).
             var options = outputOptions.encodeOptions(
                 text: Accounting(input: decoded.tensor.shape, stages: stages, milliseconds: times).pngText(), defaults: defaults)
@@ -93,8 +94,10 @@ struct Apply: ParsableCommand {
                 report.measuredPeakBytes = ApplyMemory.peakResidentBytes
                 try printJSON(ApplySummary(
                     input: input, outputs: written.paths, inputShape: decoded.tensor.shape, outputShape: result.shape,
-                    stages: zip(stages, times).map { StageSummary($0, milliseconds: $1) },
-                    milliseconds: times.reduce(0, +), analysis: Analysis(stages: stages), quantization: quantization,
+                    stages: stages.indices.map {
+                        StageSummary(stages[$0], milliseconds: times[$0], prepareMilliseconds: timed.prepareMilliseconds[$0])
+                    },
+                    milliseconds: times.reduce(0, +) + timed.prepareMilliseconds.reduce(0, +), analysis: Analysis(stages: stages), quantization: quantization,
                     memory: report))
             }
         }

@@ -1,93 +1,115 @@
 /// What each path should cost on a geometry, in milliseconds: FFTW's
-/// "estimate" planning (`kernel/planner-estimate.c`) with measured rates in
-/// place of its operation counts. Every estimate is
+/// "estimate" planning (`kernel/planner-estimate.c`), with operation counts
+/// that include the work a path wastes on a shape (register tiles past the
+/// last pixel or channel, Winograd tiles padded to whole vectors) and
+/// measured rates. Every estimate is
 ///
-///     arithmetic / (rate x fill x threads used) + bytes moved / bandwidth
+///     (arithmetic / rate + bytes / bandwidth) per work item x items per thread
 ///
-/// where fill says how much of a register tile the shape uses and threads
-/// used how many work items the path's split gives. The rates were fitted
-/// to `convkit bench --shape ... --paths all --json` on the suite of
-/// `Scripts/layers.py` (docs/layers.md quotes the runs).
+/// where the work items are the path's own split (bands of rows for blocked
+/// and Winograd), so a 7x7 map that makes one band runs on one thread.
 ///
-/// Chosen over a measured autotune because the first call must be fast:
-/// the suite's cold single `apply` must not be slower than PyTorch's first
-/// call, so no timing runs may land on it (see README, Performance).
+/// Chosen over a measured autotune because the first call must be fast: a
+/// cold single `apply` must not be slower than PyTorch's first call, so no
+/// timing runs may land on it (README, Performance). Only the ranking
+/// matters; the rates are relative, fitted to `convkit bench --shape ...
+/// --paths all --threads 2` on the layers of `Scripts/layers.py` (2-vCPU
+/// EPYC, 2026-12-04, a machine loaded by other builds: docs/layers.md). The
+/// blocked micro-kernels ran 91-111 GFLOP/s per thread on the 3x3 stride-1
+/// layers once their pixel tails are counted (74 on 512 channels at 14x14),
+/// Winograd's products 21-51 GFLOP/s per thread on its padded tiles (27 on
+/// 14x14 and 7x7 maps, 46-51 on 56x56 and 224x224), its 512-channel weights
+/// (37.7 MB per band) at about 10 GB/s. With those rates Winograd ranks
+/// first from 28x28 up (1.3-2.2x faster measured) and blocked at 14x14 and
+/// 7x7 (2.0-2.3x faster measured).
 enum CostModel {
-    /// GFLOP/s of one core in the blocked micro-kernels with full tiles.
-    static let blockedRate = 60.0
-    /// GFLOP/s of one core in the pointwise matrix product with full tiles.
-    static let pointwiseRate = 70.0
-    /// GFLOP/s (of the direct sum's flops) of one core in the depthwise row loop.
-    static let depthwiseRate = 15.0
+    /// GFLOP/s of one core in the blocked micro-kernels on full tiles.
+    static let blockedRate = 100.0
+    /// GFLOP/s of one core in the pointwise matrix product (whole planes: no row tails).
+    static let pointwiseRate = 110.0
+    /// GFLOP/s (of the direct sum's flops) of one core in the depthwise row loop:
+    /// 20-31 measured on 3x3 to 7x7 depthwise layers against 4-8 for blocked, whose
+    /// 8-channel tiles hold one channel.
+    static let depthwiseRate = 25.0
     /// GFLOP/s (of the two 1-D passes' flops) of one core in the separable passes.
-    static let separableRate = 12.0
-    /// GFLOP/s of one core in Winograd's 36 products (of their own flops, 1/4 of the direct sum's).
-    static let winogradRate = 50.0
-    /// Nanoseconds per transformed input or output value of Winograd, per channel and tile.
-    static let winogradTransformNanoseconds = 0.02
-    /// GB/s from memory or L3 (weights re-read per band, inputs and outputs).
-    static let bandwidth = 15.0
-    /// Bytes of one core's L2: weights of a channel block that fit are read once.
-    static let cacheBytes = 1 << 20
+    static let separableRate = 20.0
+    /// GFLOP/s of one core in Winograd's 36 products, on tiles padded to whole vectors.
+    static let winogradRate = 40.0
+    /// Nanoseconds per value through Winograd's input and output transforms.
+    static let winogradTransformNanoseconds = 0.15
+    /// GB/s from memory to one core (weights read per band, input and output once).
+    static let bandwidth = 10.0
     /// Fixed cost of a call (thread dispatch, band buffers), milliseconds.
-    static let callMilliseconds = 0.02
+    static let callMilliseconds = 0.01
 
     static func blocked(_ g: ConvGeometry, threads: Int) -> Double? {
         let cpg = g.outChannels / g.groups
-        let blocks = (cpg + tileChannels - 1) / tileChannels
-        let channelFill = Double(cpg) / Double(blocks * tileChannels)
-        let tiles = (g.cols.output + tilePixels - 1) / tilePixels
-        let pixelFill = Double(g.cols.output) / Double(tiles * tilePixels)
+        let channelFill = Double(cpg) / Double(cpg.roundedUp(to: tileChannels))
+        let flops = Double(g.flops) / channelFill / pixelFill(g.cols.output)
         let weightBytes = Double(g.outChannels * g.inChannelsPerGroup * g.kernel.h * g.kernel.w * 4)
-        // Weights stay in L2 across output rows when they fit; else each row reads them again.
-        let weightReads = weightBytes <= Double(cacheBytes) ? 1 : Double(g.rows.output)
-        let used = Double(min(threads, g.rows.output))
-        let flops = Double(g.flops) / (channelFill * pixelFill)
-        return flops / (blockedRate * 1e6 * used) + (weightBytes * weightReads + io(g)) / (bandwidth * 1e6) / used
-            + callMilliseconds
+        // Rows of the padded band (every input channel, stride phases) within Blocked.bandFloats.
+        let floatsPerRow = max(1, g.input.channels * g.cols.paddedInput)
+        let fitting = (Blocked.bandFloats / floatsPerRow - g.rows.extent) / g.rows.stride + 1
+        let bands = bandCount(rows: g.rows.output, perBand: max(1, fitting))
+        // Each band reads every weight once.
+        return split(bands, threads) { n in
+            n * (flops / (blockedRate * 1e6) + (Double(bands) * weightBytes + io(g)) / (bandwidth * 1e6))
+        }
     }
 
     static func pointwise(_ g: ConvGeometry, threads: Int) -> Double? {
-        let blocks = (g.outChannels + tileChannels - 1) / tileChannels
-        let channelFill = Double(g.outChannels) / Double(blocks * tileChannels)
+        let channelFill = Double(g.outChannels) / Double(g.outChannels.roundedUp(to: tileChannels))
         let pixels = g.rows.output * g.cols.output
-        let used = Double(min(threads, max(1, pixels / tilePixels)))
+        let chunks = max(1, pixels / tilePixels)
         let weightBytes = Double(g.outChannels * g.input.channels * 4)
-        return Double(g.flops) / channelFill / (pointwiseRate * 1e6 * used)
-            + (weightBytes + io(g)) / (bandwidth * 1e6) / used + callMilliseconds
+        // Every thread reads every weight.
+        return split(chunks, threads) { n in
+            n * (Double(g.flops) / channelFill / (pointwiseRate * 1e6) + io(g) / (bandwidth * 1e6))
+        } + weightBytes / (bandwidth * 1e6)
     }
 
     static func depthwise(_ g: ConvGeometry, threads: Int) -> Double? {
-        let used = Double(min(threads, g.groups * max(1, g.rows.output / 8)))
-        return Double(g.flops) / (depthwiseRate * 1e6 * used) + io(g) / (bandwidth * 1e6) / used + callMilliseconds
+        let items = g.groups * bandCount(rows: g.rows.output, perBand: Depthwise.maximumRowsPerItem)
+        return split(items, threads) { n in
+            n * (Double(g.flops) / pixelFill(g.cols.output) / (depthwiseRate * 1e6) + io(g) / (bandwidth * 1e6))
+        }
     }
 
     static func separable(_ g: ConvGeometry, threads: Int) -> Double? {
         let taps = Double(g.kernel.h + g.kernel.w) / Double(g.kernel.h * g.kernel.w)
-        let used = Double(min(threads, g.outChannels * max(1, g.rows.output / 32)))
-        return Double(g.flops) * taps / (separableRate * 1e6 * used) + io(g) / (bandwidth * 1e6) / used + callMilliseconds
+        let items = g.outChannels * bandCount(rows: g.rows.output, perBand: Separable.rowsPerItem)
+        return split(items, threads) { n in
+            n * (Double(g.flops) * taps / (separableRate * 1e6) + io(g) / (bandwidth * 1e6))
+        }
     }
 
     static func winograd(_ g: ConvGeometry, threads: Int) -> Double? {
-        let tiles = Double(((g.rows.output + 3) / 4) * ((g.cols.output + 3) / 4))
+        let tilesW = (g.cols.output + 3) / 4, tileStride = tilesW.roundedUp(to: lanes)
         let tileRows = (g.rows.output + 3) / 4
-        let used = Double(min(threads, tileRows))
-        let blocks = (g.outChannels + tileChannels - 1) / tileChannels
-        let products = 2 * 36 * tiles * Double(g.input.channels * blocks * tileChannels)
-        let transforms = 36 * tiles * Double(g.input.channels + g.outChannels)
-        // The 36 transformed weight matrices are read once per band of tile rows.
-        let weightBytes = 36 * Double(g.input.channels * blocks * tileChannels * 4)
-        let bands = max(1, Double(smallestWinogradBands(g)))
-        return products / (winogradRate * 1e6 * used) + transforms * winogradTransformNanoseconds * 1e-6 / used
-            + (weightBytes * bands + io(g)) / (bandwidth * 1e6) / used + callMilliseconds
+        let cout = g.outChannels.roundedUp(to: tileChannels)
+        let tiles = Double(tileRows * tileStride)
+        let products = 2 * 36 * tiles * Double(g.input.channels * cout)
+        let transforms = 36 * tiles * Double(g.input.channels + cout)
+        // The 36 transformed weight matrices are read once per band of tile rows (as Winograd.run cuts them).
+        let weightBytes = 36 * Double(g.input.channels * cout * 4)
+        let perBand = max(1, Winograd.bandFloats / (36 * max(g.input.channels, cout) * tileStride))
+        let bands = bandCount(rows: tileRows, perBand: perBand)
+        let total = products / (winogradRate * 1e6) + transforms * winogradTransformNanoseconds * 1e-6
+            + (Double(bands) * weightBytes + io(g)) / (bandwidth * 1e6)
+        return split(bands, threads) { n in n * total }
     }
 
-    /// Bands of tile rows Winograd cuts the output into (its V buffer holds `Winograd.bandFloats`).
-    private static func smallestWinogradBands(_ g: ConvGeometry) -> Int {
-        let perTileRow = max(1, Winograd.smallestBandBytes(g) / 4)
-        let tileRowsPerBand = max(1, Winograd.bandFloats / perTileRow)
-        return ((g.rows.output + 3) / 4 + tileRowsPerBand - 1) / tileRowsPerBand
+    /// Milliseconds of `items` equal work items on `threads` threads, `work(fraction)` giving the
+    /// time of that fraction of the whole: the busiest thread takes ceil(items / threads) of them.
+    private static func split(_ items: Int, _ threads: Int, work: (Double) -> Double) -> Double {
+        let items = max(1, items), perThread = (items + max(1, threads) - 1) / max(1, threads)
+        return work(Double(perThread) / Double(items)) + callMilliseconds
     }
+
+    /// The share of vector lanes a row of `width` output pixels fills.
+    private static func pixelFill(_ width: Int) -> Double { Double(width) / Double(max(1, width.roundedUp(to: lanes))) }
+
+    private static func bandCount(rows: Int, perBand: Int) -> Int { max(1, (rows + perBand - 1) / max(1, perBand)) }
 
     /// Bytes of the input read and the output written once.
     private static func io(_ g: ConvGeometry) -> Double { Double((g.input.count + g.output.count) * 4) }

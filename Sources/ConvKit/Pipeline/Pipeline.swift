@@ -48,17 +48,44 @@ public struct Pipeline: Hashable, Sendable {
 
     /// Runs the pipeline on `input`, returning the output and each stage's
     /// time in milliseconds (the initial colour conversion is not timed).
+    /// A stage's time covers preparing its weights too (see ``timedRun(_:threads:)`` for the two apart).
     public func run(_ input: Tensor, threads: Int? = nil) throws(GeometryError) -> (output: Tensor, milliseconds: [Double]) {
+        let r = try timedRun(input, threads: threads)
+        return (r.output, zip(r.milliseconds, r.prepareMilliseconds).map(+))
+    }
+
+    /// Runs the pipeline on `input`, timing each stage's preparation (the plan:
+    /// weights packed or transformed, or taken from earlier runs of the same
+    /// convolution) apart from its computation.
+    ///
+    ///     let r = try p.timedRun(image)
+    ///     print(r.prepareMilliseconds[0], r.milliseconds[0])
+    public func timedRun(_ input: Tensor, threads: Int? = nil) throws(GeometryError) -> TimedRun {
         let reports = try plan(for: input.shape)
         var current = try input.converted(to: color)
-        var times: [Double] = []
+        var times: [Double] = [], prepares: [Double] = []
+        func since(_ start: ContinuousClock.Instant) -> Double {
+            let d = ContinuousClock.now - start
+            return Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
+        }
         for r in reports {
             let start = ContinuousClock.now
-            current = try StageKernel(r).run(current, threads: threads ?? defaultThreadCount)
-            let d = ContinuousClock.now - start
-            times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
+            let kernel = try StageKernel(r)
+            prepares.append(since(start))
+            let run = ContinuousClock.now
+            current = kernel.run(current, threads: threads ?? defaultThreadCount)
+            times.append(since(run))
         }
-        return (current, times)
+        return TimedRun(output: current, milliseconds: times, prepareMilliseconds: prepares)
+    }
+
+    /// What ``timedRun(_:threads:)`` returns.
+    public struct TimedRun: Sendable {
+        public var output: Tensor
+        /// Per stage, the computation alone.
+        public var milliseconds: [Double]
+        /// Per stage, making its plan (preparing a convolution's weights; near 0 for other stages).
+        public var prepareMilliseconds: [Double]
     }
 
     /// This pipeline followed by `next`: `next`'s colour becomes a color

@@ -24,10 +24,14 @@ public struct StageSummary: Codable, Sendable, Equatable {
     public var unreadRows: [Int]
     public var unreadColumns: [Int]
     public var path: String
+    /// The stage's computation, without ``prepareMilliseconds``.
     public var milliseconds: Double?
+    /// Making the stage's plan: a convolution's weights packed, transformed or
+    /// factored (or found prepared by an earlier run), timed apart.
+    public var prepareMilliseconds: Double?
     public var warnings: [String]
 
-    public init(_ r: StageReport, milliseconds: Double? = nil) {
+    public init(_ r: StageReport, milliseconds: Double? = nil, prepareMilliseconds: Double? = nil) {
         let g = r.geometry
         stage = r.index
         kind = r.stage.kind
@@ -46,6 +50,7 @@ public struct StageSummary: Codable, Sendable, Equatable {
         unreadColumns = g.cols.unread
         path = r.path
         self.milliseconds = milliseconds
+        self.prepareMilliseconds = prepareMilliseconds
         warnings = r.warnings
     }
 }

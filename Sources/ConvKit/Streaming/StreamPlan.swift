@@ -35,6 +35,8 @@ public struct StreamPlan: Sendable {
     public let output: Shape
     /// The pipeline's stages (the colour conversion, when there is one, runs first and is not among them).
     public let reports: [StageReport]
+    /// Per stage of ``reports``, the milliseconds its plan took to make (weights prepared), once per plan.
+    public let prepareMilliseconds: [Double]
     /// Input rows read before the streaming pass (for circular padding); empty for most pipelines.
     public let rowsAhead: [Int]
     let stages: [StreamStage]
@@ -49,7 +51,15 @@ public struct StreamPlan: Sendable {
             kernels.append(try StageKernel(StageReport(index: 0, stage: .color(pipeline.color), geometry: g,
                                                        receptiveField: .identity)))
         }
-        for r in reports { kernels.append(try StageKernel(r)) }
+        // Every stage's plan (its weights prepared) is made here, once; the strips reuse it.
+        var prepares: [Double] = []
+        for r in reports {
+            let start = ContinuousClock.now
+            kernels.append(try StageKernel(r))
+            let d = ContinuousClock.now - start
+            prepares.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
+        }
+        prepareMilliseconds = prepares
         output = kernels.last?.geometry.output ?? input
         var stages = kernels.map { StreamStage($0, pieceBytes: pieceBytes) }
         // Pre-pass, from the last stage back: the output rows each stage computes
