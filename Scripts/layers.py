@@ -4,7 +4,8 @@
 Each layer is timed by `convkit bench --shape C,H,W --weights-shape COUT,CIN/G,KH,KW ... --json` (median of warm
 runs, weights prepared; `firstMilliseconds` is its cold call, preparing the weights included) and by
 torch.nn.functional.conv2d on the same shape in this process (torch.set_num_threads(N), 3 warm-up calls, median of
-the same number of runs), alternating layer by layer so both see the same machine. `--cold` also times PyTorch's
+the same number of runs, before and after convkit, the lower median kept), layer by layer so both see the same
+machine. `--cold` also times PyTorch's
 first call in a fresh process (import, tensors, then one conv2d) against convkit's cold call.
 `--paths all` times every convkit path on each layer and flags a pick that another path beats by >= 1.3x.
 
@@ -123,8 +124,9 @@ def machine():
     except OSError:
         pass
     import torch
+    load = " ".join(open("/proc/loadavg").read().split()[:3]) if os.path.exists("/proc/loadavg") else "?"
     return f"{platform.node()}: {os.cpu_count()} CPUs, {model}; torch {torch.__version__}; " \
-           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load}"
 
 
 def main():
@@ -146,10 +148,13 @@ def main():
     print(head)
     rows, ratios, cold_ratios, bad = [], [], [], []
     for layer in layers:
+        # PyTorch before and after convkit, the lower median kept: on a shared machine its
+        # thread pool sometimes waits a scheduler quantum per call (medians near 16 or 32 ms).
+        pt_before = torch_warm(layer, args.threads, 7)
         results = convkit(args.convkit, layer, args.threads, args.paths)
         chosen = next(r for r in results if r["chosen"])
         runs = max(3, min(11, chosen["runs"]))
-        pt = torch_warm(layer, args.threads, runs)
+        pt = min(pt_before, torch_warm(layer, args.threads, runs))
         ratio = pt / chosen["milliseconds"]
         ratios.append(ratio)
         line = f"{layer[0]:32} {describe(layer):34} {chosen['milliseconds']:10.3f} {chosen['path']:10} {pt:9.3f} {ratio:6.2f}"

@@ -57,13 +57,14 @@ struct ConvPlan: Sendable {
     }
 
     /// - Parameters:
-    ///   - path: the implementation to run; nil lets the cost model choose (``PathEntry/cheapest``),
-    ///     or `CONVKIT_KERNEL` when it names a path that applies. A path that cannot run the
-    ///     geometry throws.
+    ///   - path: the implementation to run; nil takes the convolution's `forcedPath`, else lets the
+    ///     cost model choose (``PathEntry/cheapest``), or `CONVKIT_KERNEL` when it names a path
+    ///     that applies. A path that cannot run the geometry throws.
     ///   - prepare: false resolves the path without preparing weights (to report it).
     ///   - cached: false prepares afresh, bypassing ``PreparedCache`` (to time preparation).
-    init(_ conv: Convolution, input: Shape, path forced: KernelPath? = nil, prepare: Bool = true,
+    init(_ conv: Convolution, input: Shape, path: KernelPath? = nil, prepare: Bool = true,
          cached: Bool = true) throws(GeometryError) {
+        let forced = path ?? conv.forcedPath
         let g = try conv.geometry(for: input)
         let k = g.kernel.h * g.kernel.w
         var weights: [Float]
@@ -104,14 +105,14 @@ struct ConvPlan: Sendable {
                 throw GeometryError("the \(forced.rawValue) path cannot run this convolution",
                                     hint: "paths that can: \(PathEntry.applicable(self).map(\.path.rawValue).joined(separator: ", "))")
             }
-            path = forced
+            self.path = forced
         } else if let env = KernelPath.forced, let entry = PathEntry.entry(env), entry.applies(self) {
-            path = env
+            self.path = env
         } else {
-            path = PathEntry.cheapest(self).path
+            self.path = PathEntry.cheapest(self).path
         }
-        if prepare, let entry = PathEntry.entry(path) {
-            prepared = cached ? PreparedCache.shared.prepared(conv, channels: input.channels, path: path) { entry.prepare(self) }
+        if prepare, let entry = PathEntry.entry(self.path) {
+            prepared = cached ? PreparedCache.shared.prepared(conv, channels: input.channels, path: self.path) { entry.prepare(self) }
                 : entry.prepare(self)
         }
     }

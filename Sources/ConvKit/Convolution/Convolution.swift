@@ -108,6 +108,9 @@ public struct Convolution: Hashable, Sendable {
     public var padValue: Float = 0
     public var flip = false
     public var activation: Activation = .none
+    /// The implementation to run, whatever the cost model prefers (nil: its choice). Running
+    /// throws when the path cannot compute this convolution (see ``paths(for:threads:)``).
+    public var forcedPath: KernelPath?
 
     public init(filters: Filters) { self.filters = filters }
     public init(weights: ConvWeights, groups: Int = 1) { self.filters = .weights(weights, groups: groups) }
