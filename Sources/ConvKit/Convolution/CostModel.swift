@@ -39,6 +39,10 @@ enum CostModel {
     static let winogradTransformNanoseconds = 0.15
     /// GB/s from memory to one core (weights read per band, input and output once).
     static let bandwidth = 10.0
+    /// Speed of a second thread against the first on FMA-bound kernels: the two vCPUs may share
+    /// one core (peers.py reports it), and the blocked path ran 100-110 GFLOP/s on one thread
+    /// but 77-204 on two, on the layers big enough to split.
+    static let extraThreadSpeed = 0.5
     /// Fixed cost of a call (thread dispatch, band buffers), milliseconds.
     static let callMilliseconds = 0.01
 
@@ -102,10 +106,13 @@ enum CostModel {
     }
 
     /// Milliseconds of `items` equal work items on `threads` threads, `work(fraction)` giving the
-    /// time of that fraction of the whole: the busiest thread takes ceil(items / threads) of them.
+    /// time of that fraction of the whole: the busiest thread takes ceil(items / used) of them,
+    /// and every thread past the first runs at `extraThreadSpeed`.
     private static func split(_ items: Int, _ threads: Int, work: (Double) -> Double) -> Double {
-        let items = max(1, items), perThread = (items + max(1, threads) - 1) / max(1, threads)
-        return work(Double(perThread) / Double(items)) + callMilliseconds
+        let items = max(1, items), used = max(1, min(threads, items))
+        let perThread = (items + used - 1) / used
+        let slowdown = Double(used) / (1 + extraThreadSpeed * Double(used - 1))
+        return work(Double(perThread) / Double(items)) * slowdown + callMilliseconds
     }
 
     /// The share of vector lanes a row of `width` output pixels fills.
