@@ -20,8 +20,10 @@
 /// Winograd's products 21-51 GFLOP/s per thread on its padded tiles (27 on
 /// 14x14 and 7x7 maps, 46-51 on 56x56 and 224x224), its 512-channel weights
 /// (37.7 MB per band) at about 10 GB/s. With those rates Winograd ranks
-/// first from 28x28 up (1.3-2.2x faster measured) and blocked at 14x14 and
-/// 7x7 (2.0-2.3x faster measured).
+/// first from 56x56 maps up (1.6-2.5x faster measured: 64 channels at 56x56
+/// and 224x224, 128 at 128x128, 256 at 56x56) and blocked at 28x28 and below
+/// (1.3-3.4x faster measured at 128 channels on 28x28 in 4 runs of 5; 2-3x
+/// on 14x14 and 7x7).
 enum CostModel {
     /// GFLOP/s of one core in the blocked micro-kernels on full tiles.
     static let blockedRate = 100.0
@@ -94,7 +96,11 @@ enum CostModel {
         let tileRows = (g.rows.output + 3) / 4
         let cout = g.outChannels.roundedUp(to: tileChannels)
         let tiles = Double(tileRows * tileStride)
-        let products = 2 * 36 * tiles * Double(g.input.channels * cout)
+        // Tiles padded to whole vectors cost more than their share of the products: 128 channels on
+        // 28x28 (7 tiles padded to 16) ran 1.3-3.4x slower than blocked in 4 of 5 runs, 1.3x faster in
+        // one; the square root of the padding brings the estimate to the measured side.
+        let padding = (Double(tileStride) / Double(tilesW)).squareRoot()
+        let products = 2 * 36 * tiles * Double(g.input.channels * cout) * padding
         let transforms = 36 * tiles * Double(g.input.channels + cout)
         // The 36 transformed weight matrices are read once per band of tile rows (as Winograd.run cuts them).
         let weightBytes = 36 * Double(g.input.channels * cout * 4)
