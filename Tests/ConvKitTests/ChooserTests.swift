@@ -157,6 +157,27 @@ struct ChooserTests {
         #expect(batch[0] == again)
     }
 
+    @Test("Convolutions that differ only in stride, padding and activation share prepared weights")
+    func sweptSettingsSharePreparation() throws {
+        var a = Convolution(weights: try Self.weights(12, 8, 3, seed: 104))
+        a.forcedPath = .blocked
+        var b = a
+        b.stride = Size2(square: 2)
+        b.padding = .same
+        b.activation = .relu
+        var flipped = a
+        flipped.flip = true
+        let x = Self.random(Shape(channels: 8, height: 16, width: 16), seed: 2)
+        let counter = PlanCounter()
+        try PlanCounter.$current.withValue(counter) {
+            _ = try a.run(x)
+            _ = try b.run(x)
+            _ = try flipped.run(x)
+        }
+        #expect(counter.plans == 3)
+        #expect(counter.preparations == 2)  // flipping changes the weights
+    }
+
     @Test("LayerBench: --paths all marks one path chosen, the one ConvPlan picks, with sane figures")
     func layerBenchAllPaths() throws {
         var conv = Convolution(weights: try LayerBench.randomWeights(outChannels: 16, inChannelsPerGroup: 16, kernel: Size2(square: 3)))

@@ -4,8 +4,10 @@ import Synchronization
 /// one convolution: the strips of a streamed run, the images of a batch, the
 /// cells of a comparison and the stages of repeated runs prepare once.
 ///
-/// Keyed by the convolution, the input's channel count and the path (what
-/// preparing reads; the image's size does not matter). Entries hold their
+/// Keyed by what preparing reads: the convolution's filters, bias and flip
+/// (not its stride, padding, dilation or activation, so compare cells that
+/// sweep those share one preparation), the input's channel count and the
+/// path; the image's size does not matter. Entries hold their
 /// convolution, so a key whose weights share storage with a cached one
 /// compares in constant time (`Array ==` checks identity first). The least
 /// recently used entries go once the cache holds more than `budgetFloats`.
@@ -28,6 +30,7 @@ final class PreparedCache: Sendable {
     /// The prepared weights of (`conv`, `channels`, `path`), made by `make` on a miss.
     func prepared(_ conv: Convolution, channels: Int, path: KernelPath,
                   make: () -> ConvPlan.Prepared) -> ConvPlan.Prepared {
+        let conv = Self.key(conv)
         let hit: ConvPlan.Prepared? = entries.withLock { list in
             guard let i = list.lastIndex(where: { $0.path == path && $0.channels == channels && $0.convolution == conv })
             else { return nil }
@@ -48,6 +51,14 @@ final class PreparedCache: Sendable {
             }
         }
         return made
+    }
+
+    /// `conv` with the settings that preparing ignores set to their defaults.
+    static func key(_ conv: Convolution) -> Convolution {
+        var key = Convolution(filters: conv.filters)
+        key.bias = conv.bias
+        key.flip = conv.flip
+        return key
     }
 
     /// Forgets every entry.
