@@ -32,12 +32,14 @@ struct CLI {
         return nil
     }()
 
-    static func run(_ args: [String], in dir: URL? = nil) throws -> Result {
+    /// `environment` is added to the test process's own.
+    static func run(_ args: [String], in dir: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let bin = try #require(binary, "the convkit binary was not found next to the tests; set CONVKIT_BIN")
         let p = Process()
         p.executableURL = bin
         p.arguments = args
         p.currentDirectoryURL = dir ?? root
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
