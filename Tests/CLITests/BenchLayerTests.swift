@@ -66,3 +66,26 @@ struct BenchLayerTests {
         }
     }
 }
+
+@Suite("convkit apply --json timing")
+struct ApplyPrepareTimingTests {
+    @Test("apply --json reports each stage's prepareMilliseconds apart from its milliseconds")
+    func prepareApart() throws {
+        let tmp = try TempDir()
+        let r = try CLI.run(["apply", CLI.fixture("png/basn2c08.png"), "--kernel", "3x3: 0,-1,0 -1,5,-1 0,-1,0",
+                             "--padding", "same", "--filter", "gaussian5", "--json", "-o", tmp.path("s.png")])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let stages = try #require(obj["stages"] as? [[String: Any]])
+        #expect(stages.count == 2)
+        var sum = 0.0
+        for s in stages {
+            let prepare = try #require(s["prepareMilliseconds"] as? Double)
+            let run = try #require(s["milliseconds"] as? Double)
+            #expect(prepare >= 0 && run > 0)
+            sum += prepare + run
+        }
+        // The total counts both.
+        #expect(abs((obj["milliseconds"] as? Double ?? 0) - sum) < 1e-6 * max(1, sum))
+    }
+}
