@@ -2,7 +2,10 @@
 /// it prepares the weights, and what it should cost (STYLE habit 11, as
 /// oneDNN's list of implementations and FFTW's solvers).
 ///
-/// Adding a path is one entry in ``all`` and one line in `ConvPlan.run`.
+/// Adding a path: a `KernelPath` case, one entry in ``all`` (its kernel enum's
+/// `applies`, how it prepares weights, a cost in ``CostModel`` fitted with
+/// `bench --paths all`), a `ConvPlan.Prepared` case if it packs weights of
+/// its own, and one line in `ConvPlan.run`.
 struct PathEntry: Sendable {
     let path: KernelPath
     /// Whether the path computes this plan (its geometry; for separable, the weights' rank too).
@@ -28,8 +31,7 @@ struct PathEntry: Sendable {
         PathEntry(path: .narrow,
                   applies: { Depthwise.applies($0.geometry) && $0.geometry.inChannelsPerGroup > 1 },
                   prepare: { _ in .none }, cost: CostModel.depthwise),
-        PathEntry(path: .blocked, applies: { _ in true },
-                  prepare: { .blocked(Blocked.Packed($0)) }, cost: CostModel.blocked),
+        blocked,
         PathEntry(path: .direct, applies: { _ in true }, prepare: { _ in .none }, cost: { _, _ in nil }),
     ]
 
@@ -38,13 +40,17 @@ struct PathEntry: Sendable {
     /// The entries that can run `plan`, in list order.
     static func applicable(_ plan: ConvPlan) -> [PathEntry] { all.filter { $0.applies(plan) } }
 
-    /// The applicable entry of least estimated cost on every core; blocked when none has a cost.
+    /// The applicable entry of least estimated cost on every core; blocked (which runs any
+    /// geometry) when none has a cost.
     static func cheapest(_ plan: ConvPlan, threads: Int = defaultThreadCount) -> PathEntry {
-        var best: (entry: PathEntry, cost: Double)?
+        var best = blocked, bestCost = Double.infinity
         for e in all {
-            guard let c = e.cost(plan.geometry, threads), e.applies(plan) else { continue }
-            if best == nil || c < best!.cost { best = (e, c) }
+            guard let c = e.cost(plan.geometry, threads), c < bestCost, e.applies(plan) else { continue }
+            (best, bestCost) = (e, c)
         }
-        return best?.entry ?? entry(.blocked)!
+        return best
     }
+
+    private static let blocked = PathEntry(path: .blocked, applies: { _ in true },
+                                           prepare: { .blocked(Blocked.Packed($0)) }, cost: CostModel.blocked)
 }
