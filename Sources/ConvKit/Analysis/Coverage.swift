@@ -19,7 +19,7 @@ extension StageReport {
         switch stage.operation {
         case let .conv(c): c.padMode == .zeros ? .constant : .data(c.padMode)
         case let .pool(p): p.kind == .max ? .ignored : .constant
-        case .activation, .magnitude, .color: .constant
+        case .activation, .magnitude, .color, .transposed, .upsample: .constant
         }
     }
 }

@@ -173,6 +173,10 @@ extension StageReport {
                     "x = np.sqrt((x.reshape(\(k), \(g.output.channels), x.shape[1], x.shape[2]) ** 2).sum(axis=0))"]
         case let .color(mode):
             return PythonLines.color(mode)
+        case let .transposed(t):
+            return numpyTransposed(t)
+        case let .upsample(u):
+            return numpyResize(u)
         }
     }
 

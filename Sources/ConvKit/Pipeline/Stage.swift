@@ -19,6 +19,10 @@ public struct Stage: Hashable, Sendable {
         case magnitude(Magnitude)
         /// A colour conversion in the middle of a pipeline, as `--color` does before it.
         case color(ColorMode)
+        /// A transposed convolution (see ``TransposedConvolution``): the map gets denser by the stride.
+        case transposed(TransposedConvolution)
+        /// A nearest or bilinear resize of every channel (see ``Upsample``).
+        case upsample(Upsample)
     }
 
     public var operation: Operation
@@ -35,6 +39,8 @@ public struct Stage: Hashable, Sendable {
     public static func activation(_ a: Activation) -> Stage { Stage(.activation(a)) }
     public static func magnitude(_ m: Magnitude) -> Stage { Stage(.magnitude(m)) }
     public static func color(_ c: ColorMode) -> Stage { Stage(.color(c)) }
+    public static func transposed(_ t: TransposedConvolution) -> Stage { Stage(.transposed(t)) }
+    public static func upsample(_ u: Upsample) -> Stage { Stage(.upsample(u)) }
 
     /// The convolution of a conv stage, nil for the others.
     public var convolution: Convolution? {
@@ -42,7 +48,7 @@ public struct Stage: Hashable, Sendable {
         return nil
     }
 
-    /// `conv`, `pool`, `activation`, `magnitude` or `color`: the stage's key in a preset file.
+    /// `conv`, `pool`, `activation`, `magnitude`, `color`, `transposed` or `upsample`: the stage's key in a preset file.
     public var kind: String {
         switch operation {
         case .conv: "conv"
@@ -50,6 +56,8 @@ public struct Stage: Hashable, Sendable {
         case .activation: "activation"
         case .magnitude: "magnitude"
         case .color: "color"
+        case .transposed: "transposed"
+        case .upsample: "upsample"
         }
     }
 }

@@ -53,6 +53,18 @@ public struct StageReport: Sendable {
             return "magnitude of \(g.inChannelsPerGroup) groups"
         case let .color(mode):
             return "color \(mode.rawValue)"
+        case let .transposed(t):
+            var s = "transposed \(g.kernel.h)x\(g.kernel.w)"
+            if g.stride != Size2(square: 1) { s += " stride \(g.stride)" }
+            if g.dilation != Size2(square: 1) { s += " dilation \(g.dilation)" }
+            if g.groups > 1 { s += " groups \(g.groups)" }
+            if t.padding != Size2(square: 0) { s += " padding \(t.padding)" }
+            if t.outputPadding != Size2(square: 0) { s += " output-padding \(t.outputPadding)" }
+            if t.activation != .none { s += " \(t.activation.rawValue)" }
+            return s
+        case let .upsample(u):
+            if let f = u.factor { return "upsample x\(f.h == f.w ? "\(f.h)" : "\(f.h),\(f.w)") \(u.mode.rawValue)" }
+            return "upsample to \(g.output.height)x\(g.output.width) \(u.mode.rawValue)"
         }
     }
 
@@ -61,13 +73,16 @@ public struct StageReport: Sendable {
     /// activation and color stages, which are element-wise.
     public var macs: Int {
         switch stage.operation {
-        case .conv, .pool, .magnitude: geometry.macs
+        case .conv, .pool, .magnitude, .transposed, .upsample: geometry.macs
         case .activation, .color: 0
         }
     }
 
     /// Learned parameters: weights and bias of a conv stage; 0 otherwise.
     public var parameters: Int {
+        if case let .transposed(t) = stage.operation {
+            return t.weights.values.count + (t.bias == nil ? 0 : geometry.outChannels)
+        }
         guard let c = convolution else { return 0 }
         return geometry.parameters(bias: c.bias != nil)
     }
@@ -81,12 +96,28 @@ public struct StageReport: Sendable {
         case .activation: "elementwise"
         case .magnitude: "magnitude"
         case .color: "color"
+        case .transposed: "transposed"
+        case let .upsample(u): u.mode.rawValue
         }
     }
 
     /// Sentences about input rows and columns no window reads.
     public var warnings: [String] {
-        [unreadWarning(geometry.rows, noun: "row"), unreadWarning(geometry.cols, noun: "column")].compactMap { $0 }
+        [unreadWarning(geometry.rows, noun: "row"), unreadWarning(geometry.cols, noun: "column"), checkerboardWarning]
+            .compactMap { $0 }
+    }
+
+    /// A transposed stage whose kernel size is not a multiple of its stride
+    /// lands unequal numbers of taps on neighbouring outputs (Odena et al. 2016).
+    private var checkerboardWarning: String? {
+        guard case .transposed = stage.operation else { return nil }
+        let g = geometry
+        let uneven = [("rows", g.rows), ("columns", g.cols)].filter { $0.1.kernel % $0.1.stride != 0 }
+        guard !uneven.isEmpty else { return nil }
+        let axes = uneven.map { "\($0.1.kernel) \($0.0) with stride \($0.1.stride)" }.joined(separator: ", ")
+        return "stage \(index): transposed kernel size is not a multiple of the stride (\(axes)): "
+            + "outputs receive unequal numbers of taps, a checkerboard (see --overlay overlap; "
+            + "use a kernel size divisible by the stride, or upsample then convolve)"
     }
 
     private func unreadWarning(_ a: AxisGeometry, noun: String) -> String? {
