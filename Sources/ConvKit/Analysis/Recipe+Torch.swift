@@ -90,10 +90,15 @@ struct TorchRecipe {
 
     func pool(_ r: StageReport, _ p: Pooling) -> [String] {
         let g = r.geometry, pads = g.pads
+        let dilated = g.dilation != Size2(square: 1)
+        if dilated && p.kind == .avg {
+            return ["# avg_pool2d has no dilation: NumPy", "x = x[0].numpy()"] + r.numpyOther()
+                + ["x = torch.from_numpy(np.ascontiguousarray(x))[None]"]
+        }
         var l: [String] = []
         var padding = "0"
         if pads.top + pads.bottom + pads.left + pads.right > 0 {
-            if g.rows.isSymmetric && g.cols.isSymmetric {
+            if g.rows.isSymmetric && g.cols.isSymmetric && !p.allowsWidePads {
                 padding = "(\(pads.top), \(pads.left))"
             } else {
                 l.append("x = F.pad(x, (\(pads.left), \(pads.right), \(pads.top), \(pads.bottom)), value=\(p.kind == .max ? "-float('inf')" : "0.0"))"
@@ -101,6 +106,7 @@ struct TorchRecipe {
             }
         }
         let kernel = "(\(g.kernel.h), \(g.kernel.w)), stride=(\(g.stride.h), \(g.stride.w)), padding=\(padding)"
+            + (dilated ? ", dilation=(\(g.dilation.h), \(g.dilation.w))" : "")
         l.append(p.kind == .max ? "x = F.max_pool2d(x, \(kernel))" : "x = F.avg_pool2d(x, \(kernel), count_include_pad=True)")
         return l
     }

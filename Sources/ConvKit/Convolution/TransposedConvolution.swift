@@ -88,3 +88,27 @@ public struct Upsample: Hashable, Sendable {
         try ConvGeometry(resizing: input, factor: factor, size: size, mode: mode)
     }
 }
+
+extension Upsample {
+    /// Parses `F`, `FH,FW` or `HxW` (a size), optionally followed by `,nearest` or `,bilinear`:
+    /// `2`, `2,bilinear`, `3,2`, `480x640,bilinear`.
+    public init(parsing text: String) throws(GeometryError) {
+        var parts = text.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var mode = ResizeMode.nearest
+        if let last = parts.last, let m = ResizeMode(rawValue: last) {
+            mode = m
+            parts.removeLast()
+        }
+        let bad = GeometryError("upsample '\(text)' is not F, FH,FW or HxW, then optionally ,nearest or ,bilinear",
+                                hint: "e.g. --upsample 2 or --upsample 2,bilinear", subject: "--upsample")
+        if parts.count == 1, parts[0].contains("x") {
+            let hw = parts[0].split(separator: "x").compactMap { Int($0) }
+            guard hw.count == 2, hw.allSatisfy({ $0 >= 1 }) else { throw bad }
+            self.init(size: Size2(hw[0], hw[1]), mode: mode)
+            return
+        }
+        let f = parts.compactMap { Int($0) }
+        guard f.count == parts.count, f.count == 1 || f.count == 2, f.allSatisfy({ $0 >= 1 }) else { throw bad }
+        self.init(factor: Size2(f[0], f.count == 2 ? f[1] : f[0]), mode: mode)
+    }
+}

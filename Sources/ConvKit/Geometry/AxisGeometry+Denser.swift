@@ -156,6 +156,26 @@ extension AxisGeometry {
 
     // MARK: What the pipeline code asks of every axis
 
+    /// The input index (in the pad when outside `0..<input`) that tap `tap` of
+    /// output `o` reads, or nil when the tap lands on no sample (a transposed
+    /// tap between inputs, a bilinear second sample of weight 0). For a window
+    /// axis this is ``inputIndex(output:tap:)``. What the analyses use.
+    public func sourceIndex(output o: Int, tap: Int) -> Int? {
+        switch mapping {
+        case .window:
+            return inputIndex(output: o, tap: tap)
+        case .transposed:
+            let n = o + padBefore - tap * dilation
+            guard n.floorMod(stride) == 0 else { return nil }
+            let i = n.floorDiv(stride)
+            return i >= 0 && i < input ? i : nil
+        case .resize:
+            let s = resizeSource(output: o)
+            if tap == 0 { return s.first }
+            return s.weight > 0 ? s.second : nil
+        }
+    }
+
     /// ``inputRange(forOutputs:)`` of a denser axis.
     func denserInputRange(forOutputs outputs: Range<Int>) -> Range<Int> {
         switch mapping {

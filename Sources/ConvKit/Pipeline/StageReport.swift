@@ -12,6 +12,8 @@ public struct StageReport: Sendable {
     public let geometry: ConvGeometry
     /// Receptive field and jump after this stage, on the pipeline's input.
     public let receptiveField: ReceptiveField
+    /// Warnings from outside the stage's geometry (an inexact atrous rewrite), shown with ``warnings``.
+    public var notes: [String] = []
 
     public init(index: Int, stage: Stage, geometry: ConvGeometry, receptiveField: ReceptiveField) {
         self.index = index
@@ -104,7 +106,7 @@ public struct StageReport: Sendable {
     /// Sentences about input rows and columns no window reads.
     public var warnings: [String] {
         [unreadWarning(geometry.rows, noun: "row"), unreadWarning(geometry.cols, noun: "column"), checkerboardWarning]
-            .compactMap { $0 }
+            .compactMap { $0 } + notes
     }
 
     /// A transposed stage whose kernel size is not a multiple of its stride
@@ -114,7 +116,7 @@ public struct StageReport: Sendable {
         let g = geometry
         let uneven = [("rows", g.rows), ("columns", g.cols)].filter { $0.1.kernel % $0.1.stride != 0 }
         guard !uneven.isEmpty else { return nil }
-        let axes = uneven.map { "\($0.1.kernel) \($0.0) with stride \($0.1.stride)" }.joined(separator: ", ")
+        let axes = uneven.map { "kernel \($0.1.kernel) along \($0.0), stride \($0.1.stride)" }.joined(separator: "; ")
         return "stage \(index): transposed kernel size is not a multiple of the stride (\(axes)): "
             + "outputs receive unequal numbers of taps, a checkerboard (see --overlay overlap; "
             + "use a kernel size divisible by the stride, or upsample then convolve)"
