@@ -43,7 +43,7 @@ public struct PresetParser {
         let description = try top["description"].map { v throws(PresetError) in try v.string() }
         let color = try top["color"].map { v throws(PresetError) in ColorMode(rawValue: try v.choice(ColorMode.allCases.map(\.rawValue)))! } ?? .keep
         let output = try top["output"].map { v throws(PresetError) in try parseOutput(v) } ?? OutputDefaults()
-        let stagesValue = try top.required("stages", "a list of conv, pool, activation, magnitude or color stages")
+        let stagesValue = try top.required("stages", "a list of conv, pool, activation, magnitude, color, transposed or upsample stages")
         let list = try stagesValue.sequence("a list of stages")
         guard !list.isEmpty else { throw stagesValue.expected("at least one stage") }
         var channels: Int? = color == .gray ? 1 : color == .rgb ? 3 : nil

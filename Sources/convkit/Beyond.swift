@@ -146,3 +146,18 @@ extension Compare {
         return notes
     }
 }
+
+extension Compare {
+    /// `compare --ladder`: the density ladder on the input, as a grid (and HTML report).
+    func runLadder(_ input: Tensor) throws {
+        let cells = try DensityLadder.run(input: input, map: map ?? .clamp, colormap: colormap ?? .gray, threads: threads)
+        try ComparisonReport.write(cells: cells, rows: DensityLadder.rows, input: input, inputName: self.input,
+                                   title: "convkit compare: \(self.input), the density ladder", grid: output, html: html,
+                                   pipeline: "a 3x3 box at stride 2, made denser by each lever", notes: [("Ladder", Comparison.table(cells))])
+        if json {
+            try printJSON(CompareSummary(input: self.input, grid: output, html: html, cells: cells))
+        } else {
+            print(Comparison.table(cells))
+        }
+    }
+}
