@@ -159,4 +159,25 @@ struct DenserCLITests {
         #expect(cells.count == 8)
         #expect(cells.last?["label"] as? String == "atrous: --output-stride 1")
     }
+
+    @Test("batch runs transposed, upsample and --output-stride pipelines with the bytes apply writes")
+    func batchMatchesApply() throws {
+        let tmp = try TempDir()
+        let (w, _) = try Self.weights(tmp, k: 3, name: "w.npy")
+        try FileManager.default.createDirectory(atPath: tmp.path("in"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLI.fixture("png/basn0g08.png"), toPath: tmp.path("in/g.png"))
+        let settings = [["--weights", w, "--transpose", "--stride", "2", "--padding", "1", "--upsample", "2,bilinear"],
+                        ["--kernel", "3x3: 1,2,1 0,0,0 -1,-2,-1", "--stride", "2", "--padding-mode", "reflect", "--padding", "1",
+                         "--output-stride", "1"]]
+        for (i, args) in settings.enumerated() {
+            let a = try CLI.run(["apply", tmp.path("in/g.png")] + args + ["-o", tmp.path("apply\(i).npy")])
+            #expect(a.status == 0, "\(a.stderr)")
+            let b = try CLI.run(["batch", tmp.path("in"), "--out-dir", tmp.path("out\(i)"), "--format", "npy"] + args)
+            #expect(b.status == 0, "\(b.stderr)")
+            let bytes = FileManager.default.contents(atPath: tmp.path("out\(i)/g.npy"))
+            #expect(bytes != nil && bytes == FileManager.default.contents(atPath: tmp.path("apply\(i).npy")), "setting \(i)")
+        }
+        // The rewritten kernel at stride 2 -> dense: 16x16 -> 31x31 (sampled every 2 it is the strided output).
+        #expect(try Self.read(tmp.path("apply1.npy")).shape == ConvKit.Shape(channels: 1, height: 31, width: 31))
+    }
 }
