@@ -20,6 +20,9 @@
 ///
 /// Packed weights: per (group, channel block), `[ci][ty][tx][block]`, zeros
 /// for the channels past the group's last.
+///
+/// `CONVKIT_KERNEL=direct` runs the same gather one output at a time in
+/// scalar code (`scalarRow`), to compare with or to rule out the vector path.
 struct TransposedPlan: Sendable {
     /// Output channels accumulated at once: 4 x 2 vectors = 8 of AVX2's 16 registers,
     /// leaving room for the 2 pixel vectors and a broadcast.
@@ -40,6 +43,8 @@ struct TransposedPlan: Sendable {
     let columnStart: [Int]
     let padBefore: Int
     let paddedWidth: Int
+    /// The scalar path, forced by `CONVKIT_KERNEL=direct`.
+    var scalar = KernelPath.forced == .direct
 
     init(_ t: TransposedConvolution, geometry g: ConvGeometry) {
         geometry = g
@@ -115,9 +120,44 @@ struct TransposedPlan: Sendable {
                         defer { rows.deallocate(); sums.deallocate() }
                         for item in (work * worker / workers)..<(work * (worker + 1) / workers) {
                             let y = outputRows.lowerBound + item / groups, group = item % groups
-                            row(y, group: group, strip, tables, rows, sums, into: out.baseAddress!, outputRows: outputRows)
+                            if scalar {
+                                scalarRow(y, group: group, strip, tables, into: out.baseAddress!, outputRows: outputRows)
+                            } else {
+                                row(y, group: group, strip, tables, rows, sums, into: out.baseAddress!, outputRows: outputRows)
+                            }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Output row `y` of the group's channels, one output at a time: the definition, read straight from the strip.
+    private func scalarRow(_ y: Int, group: Int, _ strip: RowStrip, _ t: Tables, into out: UnsafeMutablePointer<Float>,
+                           outputRows: Range<Int>) {
+        let g = geometry, b = Self.block
+        let cin = g.input.channels / g.groups, cout = g.outChannels / g.groups
+        let kh = g.kernel.h, kw = g.kernel.w, inW = g.input.width, outW = g.output.width, s = g.cols.stride
+        let blocks = (cout + b - 1) / b
+        let plane = outputRows.count * outW, rowOffset = (y - outputRows.lowerBound) * outW
+        for co in 0..<cout {
+            let o = group * cout + co
+            let wBlock = t.weights + (group * blocks + co / b) * cin * kh * kw * b + co % b
+            for p in phaseFirst.indices {
+                for m in 0..<phaseCount[p] {
+                    var sum: Float = 0
+                    for tap in rowStart[y]..<rowStart[y + 1] {
+                        let ty = t.rowTaps[2 * tap], iy = t.rowTaps[2 * tap + 1]
+                        for ci in 0..<cin {
+                            let src = strip.row(group * cin + ci, iy)
+                            for c in columnStart[p]..<columnStart[p + 1] {
+                                let ix = t.columnTaps[2 * c + 1] - padBefore + m
+                                guard ix >= 0 && ix < inW else { continue }
+                                sum += wBlock[((ci * kh + ty) * kw + t.columnTaps[2 * c]) * b] * src[ix]
+                            }
+                        }
+                    }
+                    out[o * plane + rowOffset + phaseFirst[p] + m * s] = activation(sum + bias[o])
                 }
             }
         }
