@@ -128,7 +128,7 @@ public struct StageReport: Sendable {
         let plural = unread.count == 1 ? noun : noun + "s"
         let list = unread.count <= 8 ? unread.map(String.init).joined(separator: ", ")
             : unread.prefix(8).map(String.init).joined(separator: ", ") + ", ..."
-        if unread == Array((a.input - unread.count)..<a.input) {
+        if !a.isDenser && unread == Array((a.input - unread.count)..<a.input) {
             let which = unread.count == 1 ? "the last \(noun)" : "the last \(unread.count) \(plural)"
             return "stage \(index): stride \(a.stride) leaves \(which) unread (\(noun) index \(list) of \(a.input); "
                 + "floor((\(a.input) + \(a.padBefore) + \(a.padAfter) - \(a.extent)) / \(a.stride)) + 1 = \(a.output))"
