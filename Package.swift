@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "ConvKitTests",
             dependencies: ["ConvKit", "ConvKitIO", "_ConvKitTestSupport"],
-            resources: [.copy("Goldens")]
+            resources: [.copy("Goldens"), .copy("DenserGoldens")]
         ),
         .testTarget(name: "ConvKitIOTests", dependencies: ["ConvKitIO", "ConvKit"]),
         .testTarget(

@@ -80,7 +80,7 @@ struct ConvStageParser {
     }
 
     /// A GeometryError from `body` as a PresetError at `v`.
-    private func geometry<T>(_ v: YAMLValue, _ body: () throws(GeometryError) -> T) throws(PresetError) -> T {
+    func geometry<T>(_ v: YAMLValue, _ body: () throws(GeometryError) -> T) throws(PresetError) -> T {
         do { return try body() } catch { throw v.error(error.message, hint: error.hint) }
     }
 
@@ -98,7 +98,7 @@ struct ConvStageParser {
     /// A rectangular nested list of finite numbers, `depth` levels deep: its
     /// shape and values in row-major order. Ragged and empty lists are errors
     /// at the offending node.
-    private func nested(_ v: YAMLValue, depth: Int, what: String) throws(PresetError) -> (shape: [Int], values: [Float]) {
+    func nested(_ v: YAMLValue, depth: Int, what: String) throws(PresetError) -> (shape: [Int], values: [Float]) {
         guard v.isSequence else { throw v.expected(what) }
         let items = try v.sequence()
         guard !items.isEmpty else {
@@ -223,7 +223,7 @@ struct ConvStageParser {
 
     // MARK: Bias
 
-    private func bias(_ v: YAMLValue, outChannels: Int?) throws(PresetError) -> [Float] {
+    func bias(_ v: YAMLValue, outChannels: Int?) throws(PresetError) -> [Float] {
         if v.isSequence {
             let (_, values) = try nested(v, depth: 1, what: "a list of numbers, one per output channel")
             if let n = outChannels, values.count != n {

@@ -71,6 +71,18 @@ extension Preset {
             return [m.groups.map { "L2 norm over \($0) groups of channels" } ?? "L2 norm over the maps of the kernel bank before it"]
         case let .color(c):
             return [c.rawValue]
+        case let .transposed(t):
+            let w = t.weights
+            var opts = ["weights (\(w.outChannels), \(w.inChannelsPerGroup), \(w.kernel.h), \(w.kernel.w))", "stride \(t.stride)"]
+            if t.groups > 1 { opts.append("groups \(t.groups)") }
+            if t.dilation != Size2(square: 1) { opts.append("dilation \(t.dilation)") }
+            opts.append("padding \(t.padding)")
+            if t.outputPadding != Size2(square: 0) { opts.append("output padding \(t.outputPadding)") }
+            if t.bias != nil { opts.append("bias") }
+            if t.activation != .none { opts.append(t.activation.rawValue) }
+            return [opts.joined(separator: ", ")]
+        case let .upsample(u):
+            return [u.mode.rawValue + (u.factor.map { " x\($0)" } ?? u.size.map { " to \($0.h)x\($0.w)" } ?? "")]
         }
     }
 

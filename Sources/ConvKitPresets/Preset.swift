@@ -85,7 +85,7 @@ public struct OutputDefaults: Hashable, Sendable {
 /// One stage of a preset, as written.
 public struct PresetStage: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
-        /// pool, activation, magnitude or color.
+        /// pool, activation, magnitude, color, transposed or upsample.
         case fixed(Stage.Operation)
         case conv(ConvSpec)
     }

@@ -43,7 +43,7 @@ public struct PresetParser {
         let description = try top["description"].map { v throws(PresetError) in try v.string() }
         let color = try top["color"].map { v throws(PresetError) in ColorMode(rawValue: try v.choice(ColorMode.allCases.map(\.rawValue)))! } ?? .keep
         let output = try top["output"].map { v throws(PresetError) in try parseOutput(v) } ?? OutputDefaults()
-        let stagesValue = try top.required("stages", "a list of conv, pool, activation, magnitude or color stages")
+        let stagesValue = try top.required("stages", "a list of conv, pool, activation, magnitude, color, transposed or upsample stages")
         let list = try stagesValue.sequence("a list of stages")
         guard !list.isEmpty else { throw stagesValue.expected("at least one stage") }
         var channels: Int? = color == .gray ? 1 : color == .rgb ? 3 : nil
@@ -75,10 +75,10 @@ public struct PresetParser {
         return o
     }
 
-    static let stageKinds = ["conv", "pool", "activation", "magnitude", "color"]
+    static let stageKinds = ["conv", "pool", "activation", "magnitude", "color", "transposed", "upsample"]
 
     private func parseStage(_ item: YAMLValue, channels: inout Int?, lastBank: inout Int?) throws(PresetError) -> PresetStage {
-        let m = try item.mapping(allowed: Self.stageKinds, what: "a stage (conv, pool, activation, magnitude or color)")
+        let m = try item.mapping(allowed: Self.stageKinds, what: "a stage (conv, pool, activation, magnitude, color, transposed or upsample)")
         guard m.entries.count == 1, let (keyNode, value) = m.entries.first.map({ ($0.key, $0.value) }) else {
             throw item.error("a stage has exactly one key, got \(m.entries.count)",
                              hint: "write one list item per stage: - conv: {...}")
@@ -92,6 +92,12 @@ public struct PresetParser {
             return PresetStage(kind: .conv(spec), origin: origin)
         case "pool":
             return PresetStage(kind: .fixed(.pool(try parsePool(value))), origin: origin)
+        case "transposed":
+            let t = try DenserStageParser(parser: self).transposed(value, channels: &channels)
+            lastBank = nil
+            return PresetStage(kind: .fixed(.transposed(t)), origin: origin)
+        case "upsample":
+            return PresetStage(kind: .fixed(.upsample(try DenserStageParser(parser: self).upsample(value))), origin: origin)
         case "activation":
             let a = Activation(rawValue: try value.choice(Activation.allCases.map(\.rawValue)))!
             return PresetStage(kind: .fixed(.activation(a)), origin: origin)

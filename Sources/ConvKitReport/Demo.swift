@@ -13,6 +13,8 @@ public enum Demo {
         public var report: String
         /// The settings table of the photo and the seed's Keras numbers.
         public var table: String
+        /// The density ladder's grid (`demo-ladder.png`), see ``DensityLadder``.
+        public var ladder: String = ""
     }
 
     /// Rows: kernel 1, 3, 5; columns: stride 1, 2 x padding valid, same.
@@ -76,7 +78,16 @@ public enum Demo {
                                    title: "convkit demo: kernel 1/3/5 (rows) x stride 1/2 x padding valid/same",
                                    grid: grid, html: report,
                                    pipeline: "a k x k box (mean) filter on every channel, k = 1, 3, 5", notes: [("Shapes", table)])
-        return Result(grid: grid, report: report, table: table)
+        let ladderCells = try DensityLadder.run(input: input, threads: threads)
+        let ladder = (dir as NSString).appendingPathComponent("demo-ladder.png")
+        let ladderTable = Comparison.table(ladderCells)
+        try ComparisonReport.write(cells: ladderCells, rows: DensityLadder.rows, input: input,
+                                   inputName: "coffee.png (embedded, 150x100)",
+                                   title: "convkit demo: the density ladder, every lever from a 3x3 stride-2 box",
+                                   grid: ladder, html: (dir as NSString).appendingPathComponent("demo-ladder.html"),
+                                   pipeline: "a 3x3 box at stride 2, made denser by each lever", notes: [("Ladder", ladderTable)])
+        return Result(grid: grid, report: report, table: table + "\n\nThe density ladder (demo-ladder.png):\n\n" + ladderTable,
+                      ladder: ladder)
     }
 }
 

@@ -10,12 +10,30 @@ extension RecipeTarget: ExpressibleByArgument {}
 enum OverlayKind: String, ExpressibleByArgument, CaseIterable {
     case unread
     case padInfluence = "pad-influence"
+    /// Kernel taps landing on each output pixel of the last transposed stage (the checkerboard).
+    case overlap
 }
 
 /// The analyses of SPEC section 10 as `apply` reports them.
 struct Analysis: Encodable {
     var unread: UnreadMap
     var padInfluence: PadInfluenceSummary
+    /// The last transposed stage's overlap, when there is one.
+    var overlap: OverlapSummary?
+
+    struct OverlapSummary: Encodable {
+        var stage: Int
+        var min: Int
+        var max: Int
+        /// The tap counts that occur, and those away from the border (more than one: a checkerboard).
+        var levels: [Int]
+        var interiorLevels: [Int]
+        var summary: String
+
+        init(_ m: OverlapMap) {
+            (stage, min, max, levels, interiorLevels, summary) = (m.stage, m.minimum, m.maximum, m.levels, m.interiorLevels, m.summary)
+        }
+    }
 
     struct PadInfluenceSummary: Encodable {
         var outputs: Int
@@ -31,6 +49,7 @@ struct Analysis: Encodable {
     /// output-sized map, as streamed runs of large images need.
     init(stages: [StageReport], profiles: Bool = false) {
         unread = UnreadMap(stages: stages)
+        overlap = OverlapMap(stages: stages).map(OverlapSummary.init)
         if profiles {
             let p = PadInfluenceProfile(stages: stages)
             let s = p.sides
@@ -57,6 +76,13 @@ struct Analysis: Encodable {
             let map = PadInfluence(stages: stages)
             canvas = try Overlay.padInfluence(map)
             text["convkit:overlay"] = "pad-influence: " + map.summary
+        case .overlap:
+            guard let map = OverlapMap(stages: stages) else {
+                throw GeometryError("--overlay overlap draws a transposed stage, and the pipeline has none",
+                                    hint: "add --weights W.npy --transpose, or a transposed stage in a preset", subject: "--overlay")
+            }
+            canvas = try Overlay.overlap(map)
+            text["convkit:overlay"] = "overlap: " + map.summary
         }
         var o = EncodeOptions()
         o.text = text
@@ -73,7 +99,7 @@ struct Analysis: Encodable {
 
 extension Analysis {
     /// What `apply --overlay` prints: the unread and pad-influence summaries.
-    var lines: [String] { [unread.summary, padInfluence.summary] }
+    var lines: [String] { [unread.summary, padInfluence.summary] + (overlap.map { [$0.summary] } ?? []) }
 }
 
 extension Filters.Show {
@@ -118,5 +144,20 @@ extension Compare {
             }.joined(separator: "\n")))
         }
         return notes
+    }
+}
+
+extension Compare {
+    /// `compare --ladder`: the density ladder on the input, as a grid (and HTML report).
+    func runLadder(_ input: Tensor) throws {
+        let cells = try DensityLadder.run(input: input, map: map ?? .clamp, colormap: colormap ?? .gray, threads: threads)
+        try ComparisonReport.write(cells: cells, rows: DensityLadder.rows, input: input, inputName: self.input,
+                                   title: "convkit compare: \(self.input), the density ladder", grid: output, html: html,
+                                   pipeline: "a 3x3 box at stride 2, made denser by each lever", notes: [("Ladder", Comparison.table(cells))])
+        if json {
+            try printJSON(CompareSummary(input: self.input, grid: output, html: html, cells: cells))
+        } else {
+            print(Comparison.table(cells))
+        }
     }
 }

@@ -56,6 +56,12 @@ struct Compare: ParsableCommand {
                                valueName: "pad-influence"))
     var overlay: CompareOverlay?
 
+    @Flag(help: ArgumentHelp("""
+        Draw the density ladder instead of a sweep: a 3x3 box at stride 2 made denser by each lever (stride, padding, \
+        kernel size, dilation, transposed convolution, upsample + conv, atrous rewrite), with density, MACs, time and memory.
+        """))
+    var ladder = false
+
     func validate() throws {
         guard output.lowercased().hasSuffix(".png") else { throw ValidationError("the grid (-o) must be a .png file") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
@@ -68,6 +74,10 @@ struct Compare: ParsableCommand {
             let sweeps = try sweep.map { text throws(ReportError) in try Sweep(parsing: text) }
             let decoded = try ImageDecoder.decode(path: input, options: decode.options)
             decoded.warnings.forEach { warn("\(input): \($0)") }
+            if ladder {
+                try runLadder(decoded.tensor)
+                return
+            }
             let (base, defaults) = try pipelineOptions.resolve()
             guard !base.stages.isEmpty else {
                 throw ReportError("there is nothing to compare", hint: "give a pipeline: --filter or --kernel", subject: "compare")
@@ -109,6 +119,9 @@ struct Compare: ParsableCommand {
 struct CompareSummary: Encodable {
     struct Cell: Encodable {
         var settings: [String: String]
+        /// The ladder rung's name, and why it could not run.
+        var label: String?
+        var failure: String?
         var accounting: Accounting
     }
 
@@ -124,7 +137,7 @@ struct CompareSummary: Encodable {
         self.html = html
         self.cells = cells.map { c in
             Cell(settings: Dictionary(c.setting.values.map { ($0.key.rawValue, $0.value) }, uniquingKeysWith: { $1 }),
-                 accounting: c.accounting)
+                 label: c.setting.label, failure: c.failure, accounting: c.accounting)
         }
     }
 }

@@ -63,10 +63,13 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "keep (every channel), gray (BT.601 luma) or rgb, before the first stage (default: the first preset's, else keep).")
     var color: ColorMode?
 
+    @OptionGroup var denser: DenserOptions
+
     func validate() throws {
         if kernel != nil && weights != nil { throw ValidationError("give --kernel or --weights, not both") }
         if bias != nil && kernel == nil && weights == nil { throw ValidationError("--bias needs --kernel or --weights") }
         if groups < 1 { throw ValidationError("--groups must be >= 1") }
+        try denser.validate(weights: weights)
     }
 
     /// The pipeline these options describe (empty when neither --filter nor a kernel is given).
@@ -86,12 +89,18 @@ struct PipelineOptions: ParsableArguments {
             pipeline = pipeline.then(try preset.pipeline(kernelSize: kernelSize))
             output = preset.output
         }
+        if let up = try denser.upsampleStage() { pipeline.stages.append(up) }
+        var transposed: Stage?
+        if denser.transpose, let weights { transposed = try denser.transposed(self, weights: weights) }
         if let kernel {
             pipeline.stages.append(.conv(try convolution(.perChannel(try KernelString.parse(kernel)))))
-        } else if let weights {
+        } else if let weights, transposed == nil {
             pipeline.stages.append(.conv(try convolution(try WeightsFile.filters(path: weights, groups: groups))))
         }
-        return (pipeline.overriding(overrides), output)
+        pipeline = pipeline.overriding(overrides)
+        if let transposed { pipeline.stages.append(transposed) }
+        if let n = denser.outputStride { pipeline.outputStride = n }
+        return (pipeline, output)
     }
 
     /// The geometry flags given on the command line.

@@ -56,12 +56,27 @@ struct ShapeCommand: ParsableCommand {
                 pipeline.stages = [.conv(try pipelineOptions.convolution(.weights(weights, groups: pipelineOptions.groups)))]
             }
             let stages = try pipeline.plan(for: shape)
-            if let emit {
+            let shapeOnly = outChannels != nil || kernelSize != nil
+            if let emit, shapeOnly, let layers = Recipe.layers(pipeline, stages: stages, for: emit) {
+                print(layers, terminator: "")
+            } else if let emit {
                 print(Recipe.emit(pipeline, stages: stages, for: emit), terminator: "")
             } else if json {
                 try printJSON(stages.map { StageSummary($0) })
             } else {
-                print(ShapeTable(input: shape, stages: stages).text)
+                if let n = pipeline.outputStride {
+                    var original = pipeline
+                    original.outputStride = nil
+                    let before = try original.plan(for: shape)
+                    print("original pipeline:\n" + ShapeTable(input: shape, stages: before).text)
+                    print("\nrewritten for --output-stride \(n):")
+                    print(ShapeTable(input: shape, stages: stages).text)
+                    try original.atrous(outputStride: n, input: shape).comparison(original: before, rewritten: stages)
+                        .forEach { print("note: \($0)") }
+                } else {
+                    print(ShapeTable(input: shape, stages: stages).text)
+                }
+                stages.compactMap(\.sizeRule).forEach { print("note: \($0)") }
                 stages.flatMap(\.warnings).forEach { print("warning: \($0)") }
                 let unread = UnreadMap(stages: stages)
                 if !unread.isEmpty { print("note: \(unread.summary) (through all stages)") }

@@ -106,7 +106,7 @@ struct ValidationTests {
         Case(id: "unknown stage kind", yaml: """
             stages:
               - blur: {size: 3}
-            """, expected: "test.yaml:2:5: stages[0].blur: unknown key (expected one of: conv, pool, activation, magnitude, color)"),
+            """, expected: "test.yaml:2:5: stages[0].blur: unknown key (expected one of: conv, pool, activation, magnitude, color, transposed, upsample)"),
         Case(id: "magnitude with nothing to combine", yaml: """
             stages:
               - pool: {type: max, size: 2}

@@ -19,7 +19,7 @@ extension StageReport {
         switch stage.operation {
         case let .conv(c): c.padMode == .zeros ? .constant : .data(c.padMode)
         case let .pool(p): p.kind == .max ? .ignored : .constant
-        case .activation, .magnitude, .color: .constant
+        case .activation, .magnitude, .color, .transposed, .upsample: .constant
         }
     }
 }
@@ -33,7 +33,7 @@ extension AxisGeometry {
         var read = [Bool](repeating: false, count: input)
         for o in 0..<output where used[o] {
             for t in 0..<kernel {
-                let i = inputIndex(output: o, tap: t)
+                guard let i = sourceIndex(output: o, tap: t) else { continue }
                 if i >= 0 && i < input {
                     read[i] = true
                 } else if let mode, let s = mode.sourceIndex(i, count: input) {

@@ -36,7 +36,7 @@ public struct PadInfluence: Sendable, Equatable {
             for o in 0..<g.rows.output {
                 var taps = 0
                 for t in 0..<g.rows.kernel {
-                    let i = g.rows.inputIndex(output: o, tap: t)
+                    guard let i = g.rows.sourceIndex(output: o, tap: t) else { continue }
                     if i >= 0 && i < h {
                         for x in 0..<w { tmp[o * w + x] += map[i * w + x] }
                         taps += 1
@@ -53,7 +53,7 @@ public struct PadInfluence: Sendable, Equatable {
             for p in 0..<wo {
                 var cols: [Int] = [], pads = 0
                 for t in 0..<g.cols.kernel {
-                    let j = g.cols.inputIndex(output: p, tap: t)
+                    guard let j = g.cols.sourceIndex(output: p, tap: t) else { continue }
                     if j >= 0 && j < w { cols.append(j) } else if !skip { pads += 1 }
                 }
                 let scale = 1 / Float(max(cols.count + pads, 1))
@@ -120,7 +120,7 @@ public struct PadInfluenceProfile: Sendable {
             (0..<a.output).map { o in
                 var sum = 0.0, taps = 0
                 for t in 0..<a.kernel {
-                    let i = a.inputIndex(output: o, tap: t)
+                    guard let i = a.sourceIndex(output: o, tap: t) else { continue }
                     if i >= 0 && i < q.count {
                         sum += q[i]
                         taps += 1

@@ -80,6 +80,10 @@ struct IMRecipe {
                          + "(magick a.png b.png -fx 'hypot(u,v)' mag.png); it does not fit in one command")
             case let .color(mode):
                 if mode == .gray { args.append("-colorspace Gray") }
+            case .transposed:
+                l.append("# stage \(r.index) (\(r.summary)): ImageMagick has no transposed convolution; see --emit numpy")
+            case let .upsample(u):
+                args.append("-filter \(u.mode == .nearest ? "Point" : "Triangle") -resize \(g.output.width)x\(g.output.height)!")
             }
         }
         args.append("output.png")

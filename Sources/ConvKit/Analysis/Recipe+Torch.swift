@@ -18,6 +18,10 @@ struct TorchRecipe {
             switch r.stage.operation {
             case let .conv(c): l += conv(r, c)
             case let .pool(p): l += pool(r, p)
+            case let .transposed(t): l += transposed(r, t)
+            case let .upsample(u):
+                let how = u.factor.map { "scale_factor=(\(Double($0.h)), \(Double($0.w)))" } ?? "size=(\(r.geometry.output.height), \(r.geometry.output.width))"
+                l.append("x = F.interpolate(x, \(how), mode=\"\(u.mode.rawValue)\"\(u.mode == .bilinear ? ", align_corners=False" : ""))")
             default:
                 l.append("x = x[0].numpy()")
                 l += r.numpyOther()
@@ -86,10 +90,15 @@ struct TorchRecipe {
 
     func pool(_ r: StageReport, _ p: Pooling) -> [String] {
         let g = r.geometry, pads = g.pads
+        let dilated = g.dilation != Size2(square: 1)
+        if dilated && p.kind == .avg {
+            return ["# avg_pool2d has no dilation: NumPy", "x = x[0].numpy()"] + r.numpyOther()
+                + ["x = torch.from_numpy(np.ascontiguousarray(x))[None]"]
+        }
         var l: [String] = []
         var padding = "0"
         if pads.top + pads.bottom + pads.left + pads.right > 0 {
-            if g.rows.isSymmetric && g.cols.isSymmetric {
+            if g.rows.isSymmetric && g.cols.isSymmetric && !p.allowsWidePads {
                 padding = "(\(pads.top), \(pads.left))"
             } else {
                 l.append("x = F.pad(x, (\(pads.left), \(pads.right), \(pads.top), \(pads.bottom)), value=\(p.kind == .max ? "-float('inf')" : "0.0"))"
@@ -97,7 +106,26 @@ struct TorchRecipe {
             }
         }
         let kernel = "(\(g.kernel.h), \(g.kernel.w)), stride=(\(g.stride.h), \(g.stride.w)), padding=\(padding)"
+            + (dilated ? ", dilation=(\(g.dilation.h), \(g.dilation.w))" : "")
         l.append(p.kind == .max ? "x = F.max_pool2d(x, \(kernel))" : "x = F.avg_pool2d(x, \(kernel), count_include_pad=True)")
+        return l
+    }
+}
+
+extension TorchRecipe {
+    /// `F.conv_transpose2d` with PyTorch's own weights layout (Cin, Cout/groups, kh, kw).
+    func transposed(_ r: StageReport, _ t: TransposedConvolution) -> [String] {
+        let g = r.geometry, w = t.weights
+        var l = ["k = torch.from_numpy(np.array(\(pyList(w.values, [w.values.count]))).reshape("
+                 + "\(w.outChannels), \(w.inChannelsPerGroup), \(w.kernel.h), \(w.kernel.w)))  # (Cin, Cout/groups, kh, kw)"]
+        let bias = t.bias.map { "torch.tensor(\(pyList($0, [$0.count])), dtype=torch.float64)" } ?? "None"
+        l.append("x = F.conv_transpose2d(x, k, \(bias), stride=(\(g.stride.h), \(g.stride.w)), padding=(\(t.padding.h), \(t.padding.w)), "
+                 + "output_padding=(\(t.outputPadding.h), \(t.outputPadding.w)), groups=\(g.groups), dilation=(\(g.dilation.h), \(g.dilation.w)))")
+        switch t.activation {
+        case .none: break
+        case .relu: l.append("x = torch.relu(x)")
+        case .abs: l.append("x = x.abs()")
+        }
         return l
     }
 }

@@ -157,8 +157,9 @@ extension StageReport {
                      + "\(g.pads.top),\(g.pads.bottom),\(g.pads.left),\(g.pads.right)"
                      + (p.kind == .max ? " hold -inf (never chosen)" : " hold zeros and count (count_include_pad=True)")]
             if let pad = numpyPad(mode: .zeros, value: value) { l.append("x = \(pad)") }
-            l.append("w = np.lib.stride_tricks.sliding_window_view(x, (\(g.kernel.h), \(g.kernel.w)), axis=(1, 2))"
-                     + "[:, ::\(g.stride.h), ::\(g.stride.w)][:, :\(g.output.height), :\(g.output.width)]")
+            l.append("w = np.lib.stride_tricks.sliding_window_view(x, (\(g.rows.extent), \(g.cols.extent)), axis=(1, 2))"
+                     + "[:, ::\(g.stride.h), ::\(g.stride.w)][:, :\(g.output.height), :\(g.output.width)]"
+                     + (g.dilation == Size2(square: 1) ? "" : "[..., ::\(g.dilation.h), ::\(g.dilation.w)]  # dilated taps"))
             l.append("x = w.\(p.kind == .max ? "max" : "mean")(axis=(-2, -1))")
             return l
         case let .activation(a):
@@ -173,6 +174,10 @@ extension StageReport {
                     "x = np.sqrt((x.reshape(\(k), \(g.output.channels), x.shape[1], x.shape[2]) ** 2).sum(axis=0))"]
         case let .color(mode):
             return PythonLines.color(mode)
+        case let .transposed(t):
+            return numpyTransposed(t)
+        case let .upsample(u):
+            return numpyResize(u)
         }
     }
 

@@ -19,7 +19,7 @@ extension Workload {
     /// peers.py does, 11 runs under 0.2 s, 5 under 5 s, 3 under 20 s, else 1).
     public func measure(threads: Int, repeats: Int? = nil) throws(GeometryError) -> BenchResult {
         let inputs = makeInputs()
-        let path = try convolution.path(for: input)
+        let path = transposed == nil ? try convolution.path(for: input).rawValue : "transposed"
         var outputs: [Tensor] = []
         let warm = try time { () throws(GeometryError) in outputs = try runOnce(inputs, threads: threads) }
         var sum = 0.0, abs = 0.0
@@ -31,12 +31,13 @@ extension Workload {
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         return BenchResult(workload: name, title: title, ms: median, minMs: times[0], firstMs: warm, runs: n,
-                           gflops: Double(flops) / (median * 1e6), path: path.rawValue, threads: threads,
+                           gflops: Double(flops) / (median * 1e6), path: path, threads: threads,
                            checksum: ["sum": sum, "abs_sum": abs])
     }
 
     private func runOnce(_ inputs: [Tensor], threads: Int) throws(GeometryError) -> [Tensor] {
-        batch == 1 ? [try convolution.run(inputs[0], threads: threads)] : try convolution.run(batch: inputs, threads: threads)
+        if let t = transposed { return try inputs.map { x throws(GeometryError) in try t.run(x, threads: threads) } }
+        return batch == 1 ? [try convolution.run(inputs[0], threads: threads)] : try convolution.run(batch: inputs, threads: threads)
     }
 
     private func time(_ body: () throws(GeometryError) -> Void) throws(GeometryError) -> Double {

@@ -16,6 +16,8 @@ public struct Workload: Sendable {
     public let batch: Int
     public let input: Shape
     public let convolution: Convolution
+    /// A transposed convolution run instead of `convolution` (the T workloads).
+    public var transposed: TransposedConvolution? = nil
 
     /// W1 ... W6 and W3s2 (W3 at stride 2 with TF-same padding).
     public static let all: [Workload] = [
@@ -49,10 +51,31 @@ public struct Workload: Sendable {
                  convolution: random(out: 128, in: 256, k: 1, stride: 1, padding: .valid)),
         Workload(name: "P1", title: "pw-128", batch: 1, input: Shape(channels: 64, height: 128, width: 128),
                  convolution: random(out: 128, in: 64, k: 1, stride: 1, padding: .valid)),
+        // T1: a decoder's upsampling layer (DCGAN, U-Net), ConvTranspose2d(64, 32, 4, stride 2, padding 1):
+        // 64x128x128 -> 32x256x256. T3 the checkerboard's 3x3 with output_padding 1, same sizes.
+        Workload(name: "T1", title: "transpose-4x4-s2", batch: 1, input: Shape(channels: 64, height: 128, width: 128),
+                 convolution: random(out: 1, in: 64, k: 1, stride: 1, padding: .valid),
+                 transposed: randomTransposed(in: 64, out: 32, k: 4, stride: 2, padding: 1, outputPadding: 0)),
+        Workload(name: "T3", title: "transpose-3x3-s2", batch: 1, input: Shape(channels: 64, height: 128, width: 128),
+                 convolution: random(out: 1, in: 64, k: 1, stride: 1, padding: .valid),
+                 transposed: randomTransposed(in: 64, out: 32, k: 3, stride: 2, padding: 1, outputPadding: 1)),
     ]
+
+    /// Transposed weights (Cin, Cout, k, k), standard normal from a fixed seed.
+    private static func randomTransposed(in cin: Int, out: Int, k: Int, stride: Int, padding: Int, outputPadding: Int) -> TransposedConvolution? {
+        var rng = SplitMix64(seed: 0)
+        let values = (0..<(cin * out * k * k)).map { _ in rng.nextNormal() }
+        guard let w = try? ConvWeights(outChannels: cin, inChannelsPerGroup: out, kernel: Size2(square: k), values: values) else { return nil }
+        var t = TransposedConvolution(weights: w)
+        t.stride = Size2(square: stride)
+        t.padding = Size2(square: padding)
+        t.outputPadding = Size2(square: outputPadding)
+        return t
+    }
 
     /// Floating-point operations of one run: `2 * N * Cout * Hout * Wout * Cin/groups * kh * kw`.
     public var flops: Int {
+        if let t = transposed { return batch * ((try? t.geometry(for: input))?.flops ?? 0) }
         guard let g = try? convolution.geometry(for: input) else { return 0 }
         return batch * g.flops
     }

@@ -15,6 +15,10 @@ public struct AxisGeometry: Hashable, Sendable {
     public let padBefore: Int
     public let padAfter: Int
     public let output: Int
+    /// How outputs relate to inputs: windows over the input (convolution,
+    /// pooling), or a denser map (transposed convolution, resize); see
+    /// `AxisGeometry+Denser.swift`.
+    public let mapping: Mapping
 
     /// The rule that decides the pads of one axis.
     public enum PadRule: Hashable, Sendable {
@@ -62,6 +66,19 @@ public struct AxisGeometry: Hashable, Sendable {
         self.padBefore = before
         self.padAfter = after
         self.output = span / stride + 1
+        self.mapping = .window
+    }
+
+    /// Every stored value given: the denser geometries' initialisers, which check them first.
+    init(input: Int, kernel: Int, stride: Int, dilation: Int, padBefore: Int, padAfter: Int, output: Int, mapping: Mapping) {
+        self.input = input
+        self.kernel = kernel
+        self.stride = stride
+        self.dilation = dilation
+        self.padBefore = padBefore
+        self.padAfter = padAfter
+        self.output = output
+        self.mapping = mapping
     }
 
     /// Samples one window spans: `d*(k-1) + 1`.
@@ -79,6 +96,7 @@ public struct AxisGeometry: Hashable, Sendable {
     /// covering this range is all that output rows `outputs` need.
     public func inputRange(forOutputs outputs: Range<Int>) -> Range<Int> {
         guard !outputs.isEmpty else { return 0..<0 }
+        if mapping != .window { return denserInputRange(forOutputs: outputs) }
         return inputIndex(output: outputs.lowerBound, tap: 0)..<(inputIndex(output: outputs.upperBound - 1, tap: kernel - 1) + 1)
     }
 
@@ -93,6 +111,7 @@ public struct AxisGeometry: Hashable, Sendable {
     /// the samples the floor of the size formula (or a dilation wider than
     /// the stride) leaves out.
     public var unread: [Int] {
+        if mapping != .window { return denserUnread }
         var read = [Bool](repeating: false, count: input)
         for o in 0..<output {
             for t in 0..<kernel {
@@ -151,6 +170,15 @@ public struct ConvGeometry: Hashable, Sendable {
                                      dilation: dilation.w, padding: colRule, axis: "columns")
     }
 
+    /// Axes resolved elsewhere (the denser geometries of `AxisGeometry+Denser.swift`).
+    init(input: Shape, outChannels: Int, groups: Int, rows: AxisGeometry, cols: AxisGeometry) {
+        self.input = input
+        self.outChannels = outChannels
+        self.groups = groups
+        self.rows = rows
+        self.cols = cols
+    }
+
     public var output: Shape { Shape(channels: outChannels, height: rows.output, width: cols.output) }
     public var kernel: Size2 { Size2(rows.kernel, cols.kernel) }
     public var stride: Size2 { Size2(rows.stride, cols.stride) }
@@ -164,8 +192,16 @@ public struct ConvGeometry: Hashable, Sendable {
     /// Input channels each output channel reads.
     public var inChannelsPerGroup: Int { input.channels / groups }
 
-    /// Multiply-accumulates: `Cout * Hout * Wout * (Cin/groups) * kh * kw`.
-    public var macs: Int { output.count * inChannelsPerGroup * rows.kernel * cols.kernel }
+    /// Multiply-accumulates: `Cout * Hout * Wout * (Cin/groups) * kh * kw`; for a transposed
+    /// convolution every input sample meets every tap once, `Cin * H * W * (Cout/groups) * kh * kw`;
+    /// for a resize the interpolation taps per output sample (nearest copies: 0, bilinear: 4).
+    public var macs: Int {
+        switch rows.mapping {
+        case .window: output.count * inChannelsPerGroup * rows.kernel * cols.kernel
+        case .transposed: input.count * (outChannels / groups) * rows.kernel * cols.kernel
+        case let .resize(mode, _): mode == .nearest ? 0 : output.count * 4
+        }
+    }
 
     /// Floating-point operations, two per MAC (the convention of SPEC §8).
     public var flops: Int { 2 * macs }
@@ -197,7 +233,8 @@ public struct ReceptiveField: Hashable, Sendable {
 
     /// The field after one more stage.
     public func then(_ g: ConvGeometry) -> ReceptiveField {
-        ReceptiveField(
+        if g.rows.mapping != .window { return denserThen(g) }
+        return ReceptiveField(
             size: Size2(size.h + (g.rows.extent - 1) * jump.h, size.w + (g.cols.extent - 1) * jump.w),
             jump: Size2(jump.h * g.rows.stride, jump.w * g.cols.stride))
     }

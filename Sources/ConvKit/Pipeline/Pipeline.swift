@@ -8,6 +8,10 @@
 public struct Pipeline: Hashable, Sendable {
     public var color: ColorMode
     public var stages: [Stage]
+    /// When set, the pipeline runs as its atrous rewrite for this total stride
+    /// (`--output-stride N`, see ``atrous(outputStride:input:)``): planned, run
+    /// and streamed with strides removed and later stages dilated.
+    public var outputStride: Int?
 
     public init(color: ColorMode = .keep, stages: [Stage] = []) {
         self.color = color
@@ -26,6 +30,15 @@ public struct Pipeline: Hashable, Sendable {
     /// computing anything; throws the first stage that does not fit. The
     /// error of a stage read from a preset names its file, line and column.
     public func plan(for shape: Shape) throws(GeometryError) -> [StageReport] {
+        if let n = outputStride {
+            let rewrite = try atrous(outputStride: n, input: shape)
+            var reports = try rewrite.pipeline.plan(for: shape)
+            for sentence in rewrite.inexact {
+                let i = rewrite.rewritten.first { sentence.hasPrefix("stage \($0):") } ?? reports.count
+                reports[max(0, min(i, reports.count) - 1)].notes.append("--output-stride \(n) is not exact: " + sentence)
+            }
+            return reports
+        }
         var current = Shape(channels: try color.outputChannels(for: shape.channels), height: shape.height, width: shape.width)
         var field = ReceptiveField.identity
         var reports: [StageReport] = []
@@ -95,6 +108,7 @@ public struct Pipeline: Hashable, Sendable {
     ///     let edges = blur.then(sobel)   // what `--filter blur --filter sobel` runs
     public func then(_ next: Pipeline) -> Pipeline {
         var out = self
+        out.outputStride = outputStride ?? next.outputStride
         if out.stages.isEmpty && out.color == .keep {
             out.color = next.color
         } else if out.stages.isEmpty && next.color == .keep {

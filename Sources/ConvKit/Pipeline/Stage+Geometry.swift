@@ -3,6 +3,7 @@ extension Stage {
     ///
     /// - conv: the convolution's geometry.
     /// - pool: a depthwise geometry (channels unchanged, one tap per window sample).
+    /// - transposed, upsample: a denser geometry (see `AxisGeometry+Denser.swift`).
     /// - magnitude: a 1x1 grouped geometry, N = K*C channels in, C out, K
     ///   inputs per output (so MACs count K squares per output sample).
     /// - activation, color: a 1x1 geometry, no padding, stride 1: the shapes
@@ -17,6 +18,10 @@ extension Stage {
             return try c.geometry(for: input)
         case let .pool(p):
             return try p.geometry(for: input)
+        case let .transposed(t):
+            return try t.geometry(for: input)
+        case let .upsample(u):
+            return try u.geometry(for: input)
         case .activation:
             return try ConvGeometry(input: input, outChannels: input.channels, kernel: one, padding: .valid,
                                     groups: input.channels)

@@ -9,6 +9,8 @@ struct StageKernel: Sendable {
         case activation(Activation)
         case color(ColorMode)
         case magnitude(groups: Int)
+        case transposed(TransposedPlan)
+        case resize(ResizePlan)
     }
 
     let geometry: ConvGeometry
@@ -22,6 +24,8 @@ struct StageKernel: Sendable {
         case let .activation(a): operation = .activation(a)
         case let .color(mode): operation = .color(mode)
         case .magnitude: operation = .magnitude(groups: report.geometry.inChannelsPerGroup)
+        case let .transposed(t): operation = .transposed(TransposedPlan(t, geometry: report.geometry))
+        case .upsample: operation = .resize(ResizePlan(geometry: report.geometry))
         }
     }
 
@@ -37,6 +41,10 @@ struct StageKernel: Sendable {
             plan.run(strip, outputRows: outputRows, into: out, threads: threads)
         case let .pool(isMax):
             pool2D(strip, outputRows: outputRows, out, geometry: geometry, max: isMax, threads: threads)
+        case let .transposed(plan):
+            plan.run(strip, outputRows: outputRows, into: out, threads: threads)
+        case let .resize(plan):
+            plan.run(strip, outputRows: outputRows, into: out, threads: threads)
         case let .activation(a):
             for c in 0..<geometry.output.channels {
                 for y in outputRows {

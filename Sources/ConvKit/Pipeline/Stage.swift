@@ -19,6 +19,10 @@ public struct Stage: Hashable, Sendable {
         case magnitude(Magnitude)
         /// A colour conversion in the middle of a pipeline, as `--color` does before it.
         case color(ColorMode)
+        /// A transposed convolution (see ``TransposedConvolution``): the map gets denser by the stride.
+        case transposed(TransposedConvolution)
+        /// A nearest or bilinear resize of every channel (see ``Upsample``).
+        case upsample(Upsample)
     }
 
     public var operation: Operation
@@ -35,6 +39,8 @@ public struct Stage: Hashable, Sendable {
     public static func activation(_ a: Activation) -> Stage { Stage(.activation(a)) }
     public static func magnitude(_ m: Magnitude) -> Stage { Stage(.magnitude(m)) }
     public static func color(_ c: ColorMode) -> Stage { Stage(.color(c)) }
+    public static func transposed(_ t: TransposedConvolution) -> Stage { Stage(.transposed(t)) }
+    public static func upsample(_ u: Upsample) -> Stage { Stage(.upsample(u)) }
 
     /// The convolution of a conv stage, nil for the others.
     public var convolution: Convolution? {
@@ -42,7 +48,7 @@ public struct Stage: Hashable, Sendable {
         return nil
     }
 
-    /// `conv`, `pool`, `activation`, `magnitude` or `color`: the stage's key in a preset file.
+    /// `conv`, `pool`, `activation`, `magnitude`, `color`, `transposed` or `upsample`: the stage's key in a preset file.
     public var kind: String {
         switch operation {
         case .conv: "conv"
@@ -50,6 +56,8 @@ public struct Stage: Hashable, Sendable {
         case .activation: "activation"
         case .magnitude: "magnitude"
         case .color: "color"
+        case .transposed: "transposed"
+        case .upsample: "upsample"
         }
     }
 }
@@ -82,7 +90,7 @@ public struct StageOrigin: Hashable, Sendable {
 /// ``ConvGeometry`` with one tap per window sample). Max pooling pads with
 /// `-inf`, so a pad never wins; average pooling pads with zeros and always
 /// divides by `kh * kw`, pads included. As in PyTorch each pad may be at most
-/// half the window size (`k / 2`), so every window reads at least one input sample.
+/// half the (dilated) window size (`(d*(k-1)+1) / 2`), so every window reads at least one input sample.
 ///
 ///     let p = Pooling(.max, size: Size2(square: 2))   // stride 2, no padding
 ///     // 1x28x28 -> 1x14x14
@@ -97,6 +105,9 @@ public struct Pooling: Hashable, Sendable {
     public var stride: Size2
     public var dilation = Size2(square: 1)
     public var padding: Padding = .valid
+    /// Lets the pads exceed half the window (set by the atrous rewrite, whose
+    /// dense pools read pads only at positions between the original samples).
+    public var allowsWidePads = false
 
     public init(_ kind: Kind, size: Size2, stride: Size2? = nil, padding: Padding = .valid) {
         self.kind = kind
@@ -109,10 +120,10 @@ public struct Pooling: Hashable, Sendable {
     public func geometry(for input: Shape) throws(GeometryError) -> ConvGeometry {
         let g = try ConvGeometry(input: input, outChannels: input.channels, kernel: size, stride: stride,
                                  dilation: dilation, padding: padding, groups: input.channels)
-        for (axis, a) in [("rows", g.rows), ("columns", g.cols)] where max(a.padBefore, a.padAfter) > a.kernel / 2 {
+        for (axis, a) in [("rows", g.rows), ("columns", g.cols)] where !allowsWidePads && max(a.padBefore, a.padAfter) > a.extent / 2 {
             throw GeometryError(
-                "\(kind.rawValue) pooling pads \(a.padBefore),\(a.padAfter) \(axis), more than half the window size \(a.kernel)",
-                hint: "as in PyTorch, pad at most \(a.kernel / 2) per side, so every window reads the input")
+                "\(kind.rawValue) pooling pads \(a.padBefore),\(a.padAfter) \(axis), more than half the window size \(a.extent)",
+                hint: "as in PyTorch, pad at most \(a.extent / 2) per side (half the dilated window), so every window reads the input")
         }
         return g
     }

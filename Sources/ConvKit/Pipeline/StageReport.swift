@@ -12,6 +12,8 @@ public struct StageReport: Sendable {
     public let geometry: ConvGeometry
     /// Receptive field and jump after this stage, on the pipeline's input.
     public let receptiveField: ReceptiveField
+    /// Warnings from outside the stage's geometry (an inexact atrous rewrite), shown with ``warnings``.
+    public var notes: [String] = []
 
     public init(index: Int, stage: Stage, geometry: ConvGeometry, receptiveField: ReceptiveField) {
         self.index = index
@@ -53,6 +55,18 @@ public struct StageReport: Sendable {
             return "magnitude of \(g.inChannelsPerGroup) groups"
         case let .color(mode):
             return "color \(mode.rawValue)"
+        case let .transposed(t):
+            var s = "transposed \(g.kernel.h)x\(g.kernel.w)"
+            if g.stride != Size2(square: 1) { s += " stride \(g.stride)" }
+            if g.dilation != Size2(square: 1) { s += " dilation \(g.dilation)" }
+            if g.groups > 1 { s += " groups \(g.groups)" }
+            if t.padding != Size2(square: 0) { s += " padding \(t.padding)" }
+            if t.outputPadding != Size2(square: 0) { s += " output-padding \(t.outputPadding)" }
+            if t.activation != .none { s += " \(t.activation.rawValue)" }
+            return s
+        case let .upsample(u):
+            if let f = u.factor { return "upsample x\(f.h == f.w ? "\(f.h)" : "\(f.h),\(f.w)") \(u.mode.rawValue)" }
+            return "upsample to \(g.output.height)x\(g.output.width) \(u.mode.rawValue)"
         }
     }
 
@@ -61,13 +75,16 @@ public struct StageReport: Sendable {
     /// activation and color stages, which are element-wise.
     public var macs: Int {
         switch stage.operation {
-        case .conv, .pool, .magnitude: geometry.macs
+        case .conv, .pool, .magnitude, .transposed, .upsample: geometry.macs
         case .activation, .color: 0
         }
     }
 
     /// Learned parameters: weights and bias of a conv stage; 0 otherwise.
     public var parameters: Int {
+        if case let .transposed(t) = stage.operation {
+            return t.weights.values.count + (t.bias == nil ? 0 : geometry.outChannels)
+        }
         guard let c = convolution else { return 0 }
         return geometry.parameters(bias: c.bias != nil)
     }
@@ -81,12 +98,28 @@ public struct StageReport: Sendable {
         case .activation: "elementwise"
         case .magnitude: "magnitude"
         case .color: "color"
+        case .transposed: "transposed"
+        case let .upsample(u): u.mode.rawValue
         }
     }
 
     /// Sentences about input rows and columns no window reads.
     public var warnings: [String] {
-        [unreadWarning(geometry.rows, noun: "row"), unreadWarning(geometry.cols, noun: "column")].compactMap { $0 }
+        [unreadWarning(geometry.rows, noun: "row"), unreadWarning(geometry.cols, noun: "column"), checkerboardWarning]
+            .compactMap { $0 } + notes
+    }
+
+    /// A transposed stage whose kernel size is not a multiple of its stride
+    /// lands unequal numbers of taps on neighbouring outputs (Odena et al. 2016).
+    private var checkerboardWarning: String? {
+        guard case .transposed = stage.operation else { return nil }
+        let g = geometry
+        let uneven = [("rows", g.rows), ("columns", g.cols)].filter { $0.1.kernel % $0.1.stride != 0 }
+        guard !uneven.isEmpty else { return nil }
+        let axes = uneven.map { "kernel \($0.1.kernel) along \($0.0), stride \($0.1.stride)" }.joined(separator: "; ")
+        return "stage \(index): transposed kernel size is not a multiple of the stride (\(axes)): "
+            + "outputs receive unequal numbers of taps, a checkerboard (see --overlay overlap; "
+            + "use a kernel size divisible by the stride, or upsample then convolve)"
     }
 
     private func unreadWarning(_ a: AxisGeometry, noun: String) -> String? {
@@ -95,7 +128,7 @@ public struct StageReport: Sendable {
         let plural = unread.count == 1 ? noun : noun + "s"
         let list = unread.count <= 8 ? unread.map(String.init).joined(separator: ", ")
             : unread.prefix(8).map(String.init).joined(separator: ", ") + ", ..."
-        if unread == Array((a.input - unread.count)..<a.input) {
+        if !a.isDenser && unread == Array((a.input - unread.count)..<a.input) {
             let which = unread.count == 1 ? "the last \(noun)" : "the last \(unread.count) \(plural)"
             return "stage \(index): stride \(a.stride) leaves \(which) unread (\(noun) index \(list) of \(a.input); "
                 + "floor((\(a.input) + \(a.padBefore) + \(a.padAfter) - \(a.extent)) / \(a.stride)) + 1 = \(a.output))"

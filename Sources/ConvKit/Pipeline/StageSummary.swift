@@ -7,7 +7,7 @@ public let convkitVersion = "0.1.0"
 /// receptive field and jump as `[rows, columns]`.
 public struct StageSummary: Codable, Sendable, Equatable {
     public var stage: Int
-    /// conv, pool, activation, magnitude or color.
+    /// conv, pool, activation, magnitude, color, transposed or upsample.
     public var kind: String
     public var operation: String
     /// `file:line:col` of the stage in its preset file, when it came from one.

@@ -131,7 +131,8 @@ struct StreamStage: Sendable {
         let rowBytes = max(1, g.output.channels * g.output.width * MemoryLayout<Float>.size)
         let wanted = max(q, pieceBytes / rowBytes / q * q)
         pieceRows = min(wanted, max(q, (a.output + q - 1) / q * q))
-        windowRows = min(a.input, (pieceRows - 1) * a.stride + a.extent + q)
+        // The rows one piece reads ((pieceRows-1)*stride + extent for a window; fewer for a denser stage).
+        windowRows = min(a.input, a.inputRange(forOutputs: 0..<pieceRows).count + q)
         // Pad rows map to edge rows, which are pinned as the stream passes them. Kernels copy
         // whole padded bands, so every pad row of the span counts, not only the taps. Rows are
         // produced top to bottom without gaps, so a row is missing only when a pad row above

@@ -18,6 +18,8 @@ public struct ComparisonCell: Sendable {
     /// The output mapped to [0, 1] (1 or 3 channels, or a mosaic when the
     /// output has another channel count), scaled as the run's ``CellScale``.
     public let picture: Tensor
+    /// Why the setting could not run (its output would have no rows, say); then `output` and `picture` are placeholders.
+    public var failure: String? = nil
 }
 
 /// Runs a pipeline once per combination of swept settings.
@@ -53,6 +55,10 @@ public enum Comparison {
         var rows = [["setting", "output", "pad t,b,l,r", "density", "MACs", "ms"]]
         for c in cells {
             let a = c.accounting
+            if let failure = c.failure {
+                rows.append([c.setting.description, "cannot run: \(failure)", "", "", "", ""])
+                continue
+            }
             rows.append([c.setting.description,
                          Format.hwc(Shape(channels: a.outputShape[0], height: a.outputShape[1], width: a.outputShape[2])),
                          a.padding, Format.density(a.density), String(a.macs), a.milliseconds.map(Format.milliseconds) ?? "-"])

@@ -68,6 +68,11 @@ public struct ComparisonGrid {
 
     /// The three label lines of a cell.
     public static func lines(of cell: ComparisonCell) -> [String] {
+        if let failure = cell.failure {
+            let words = failure.split(separator: " ")
+            let half = words.count / 2
+            return [cell.setting.description, "cannot run: " + words[..<half].joined(separator: " "), words[half...].joined(separator: " ")]
+        }
         let a = cell.accounting
         let out = Shape(channels: a.outputShape[0], height: a.outputShape[1], width: a.outputShape[2])
         return [cell.setting.description, "out \(Format.hwc(out))  \u{00B7}  density \(Format.density(a.density))",

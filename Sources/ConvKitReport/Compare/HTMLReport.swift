@@ -36,6 +36,9 @@ public struct HTMLReport {
     /// One table row's text cells (all but the picture), as the page shows them.
     public static func row(_ i: Int, _ cell: ComparisonCell) -> [String] {
         let a = cell.accounting
+        if let failure = cell.failure {
+            return [String(i + 1), cell.setting.description, "cannot run: " + failure] + Array(repeating: "-", count: columns.count - 4)
+        }
         let out = Shape(channels: a.outputShape[0], height: a.outputShape[1], width: a.outputShape[2])
         return [String(i + 1), cell.setting.description, Format.hwc(out), a.padding,
                 a.stages.last.map { $0.receptiveField.map(String.init).joined(separator: "x") } ?? "1x1",

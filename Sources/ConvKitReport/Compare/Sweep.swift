@@ -46,25 +46,36 @@ public struct Sweep: Sendable, Hashable {
 /// One value of each swept key: what a cell of the grid ran with.
 public struct Setting: Sendable, Hashable, CustomStringConvertible {
     public var values: [(key: Sweep.Key, value: String)]
+    /// A name that replaces the key-value description (the rungs of ``DensityLadder``).
+    public var label: String?
 
     public init(_ values: [(key: Sweep.Key, value: String)]) { self.values = values }
 
+    /// A setting named by `label` alone.
+    public init(label: String) {
+        values = []
+        self.label = label
+    }
+
     public static func == (a: Setting, b: Setting) -> Bool {
-        a.values.map(\.key) == b.values.map(\.key) && a.values.map(\.value) == b.values.map(\.value)
+        a.values.map(\.key) == b.values.map(\.key) && a.values.map(\.value) == b.values.map(\.value) && a.label == b.label
     }
 
     public func hash(into h: inout Hasher) {
         for (k, v) in values { h.combine(k); h.combine(v) }
+        h.combine(label)
     }
 
     /// `stride 2 · padding same`, or `as given` when nothing is swept.
     public var description: String {
-        values.isEmpty ? "as given" : values.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: " \u{00B7} ")
+        if let label { return label }
+        return values.isEmpty ? "as given" : values.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: " \u{00B7} ")
     }
 
     /// `stride=2 padding=same` (ASCII, for PNG tEXt and file names), or `as-given`.
     public var plain: String {
-        values.isEmpty ? "as-given" : values.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
+        if let label { return String(label.unicodeScalars.map { $0.isASCII ? Character($0) : "-" }) }
+        return values.isEmpty ? "as-given" : values.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
     }
 
     /// The kernel size this setting asks for, if it sweeps `kernel`.
