@@ -465,15 +465,36 @@ int ckit_png_write_rows(ckit_png_ctx *ctx, const void *pixels, size_t size, uint
     return CKIT_OK;
 }
 
-int ckit_png_write_end(ckit_png_ctx *ctx) {
+int ckit_png_write_end(ckit_png_ctx *ctx) { return ckit_png_write_end_text(ctx, NULL, NULL, 0); }
+
+int ckit_png_write_end_text(ckit_png_ctx *ctx, const char *const *keys, const char *const *values,
+                            size_t text_count) {
     if (!ctx || !ctx->writing || ctx->stage != STAGE_ROWS) return CKIT_ESTATE;
+    if (text_count && (!keys || !values)) return CKIT_EINVAL;
     if (ctx->row != ctx->header.height) {
         snprintf(ctx->message, sizeof ctx->message, "only %u of %u rows were written", (unsigned)ctx->row,
                  (unsigned)ctx->header.height);
         return CKIT_ESTATE;
     }
-    if (setjmp(ctx->jump)) return fail(ctx, ctx->io_errno ? CKIT_EIO : CKIT_ELIBRARY, NULL);
+    png_textp volatile text = NULL;
+    if (setjmp(ctx->jump)) {
+        free(text);
+        return fail(ctx, ctx->io_errno ? CKIT_EIO : CKIT_ELIBRARY, NULL);
+    }
+    if (text_count) {
+        text = calloc(text_count, sizeof(png_text));
+        if (!text) png_error(ctx->png, "out of memory for text chunks");
+        for (size_t i = 0; i < text_count; i++) {
+            text[i].compression = PNG_TEXT_COMPRESSION_NONE;
+            text[i].key = (png_charp)keys[i];
+            text[i].text = (png_charp)values[i];
+            text[i].text_length = strlen(values[i]);
+        }
+        /* Chunks set now are not yet written: png_write_end writes them after IDAT. */
+        png_set_text(ctx->png, ctx->info, text, (int)text_count);
+    }
     png_write_end(ctx->png, ctx->info);
+    free(text);
     if (ctx->out_fd >= 0) flush_out(ctx->png, ctx);
     ctx->stage = STAGE_DONE;
     return CKIT_OK;

@@ -3,6 +3,7 @@ import ConvKit
 import ConvKitIO
 import ConvKitPresets
 import ConvKitReport
+import ConvKitEngine
 
 extension RecipeTarget: ExpressibleByArgument {}
 
@@ -12,38 +13,7 @@ enum OverlayKind: String, ExpressibleByArgument, CaseIterable {
     case padInfluence = "pad-influence"
 }
 
-/// The analyses of SPEC section 10 as `apply` reports them.
-struct Analysis: Encodable {
-    var unread: UnreadMap
-    var padInfluence: PadInfluenceSummary
-
-    struct PadInfluenceSummary: Encodable {
-        var outputs: Int
-        var touched: Int
-        var maximum: Float
-        var mean: Double
-        /// Mean fraction along the top row, bottom row, left and right column.
-        var sides: [Double]
-        var summary: String
-    }
-
-    /// `profiles`: from per-axis profiles (``PadInfluenceProfile``), without an
-    /// output-sized map, as streamed runs of large images need.
-    init(stages: [StageReport], profiles: Bool = false) {
-        unread = UnreadMap(stages: stages)
-        if profiles {
-            let p = PadInfluenceProfile(stages: stages)
-            let s = p.sides
-            padInfluence = PadInfluenceSummary(outputs: p.rows.count * p.cols.count, touched: p.touched, maximum: Float(p.maximum),
-                                               mean: p.mean, sides: [s.top, s.bottom, s.left, s.right], summary: p.summary)
-            return
-        }
-        let p = PadInfluence(stages: stages)
-        let s = p.sides
-        padInfluence = PadInfluenceSummary(outputs: p.values.count, touched: p.touched, maximum: p.maximum, mean: p.mean,
-                                           sides: [s.top, s.bottom, s.left, s.right], summary: p.summary)
-    }
-
+extension Analysis {
     /// Draws `kind` for `input` through `stages` and writes it to `path` (a PNG).
     static func writeOverlay(_ kind: OverlayKind, input: Tensor, stages: [StageReport], to path: String) throws {
         let canvas: Canvas
@@ -69,11 +39,6 @@ struct Analysis: Encodable {
         guard !lower.hasSuffix(".npy") else { return nil }
         return QuantizationReport(tensor, map: options.map, depth: lower.hasSuffix(".png") ? options.depth : 8)
     }
-}
-
-extension Analysis {
-    /// What `apply --overlay` prints: the unread and pad-influence summaries.
-    var lines: [String] { [unread.summary, padInfluence.summary] }
 }
 
 extension Filters.Show {

@@ -73,10 +73,23 @@ final class CodecSink {
         }
     }
 
-    /// Writes what follows the last row (PNG IEND, JPEG EOI) and flushes.
-    func end() throws(CodecError) {
+    /// Writes what follows the last row (PNG: `text` as tEXt chunks after
+    /// IDAT, then IEND; JPEG EOI, `text` unused) and flushes.
+    func end(text: [(key: String, value: String)] = []) throws(CodecError) {
         switch context {
-        case .png(let ctx): try check(ckit_png_write_end(ctx))
+        case .png(let ctx):
+            guard !text.isEmpty else { return try check(ckit_png_write_end(ctx)) }
+            let keys = text.map { strdup($0.key) }, values = text.map { strdup($0.value) }
+            defer {
+                keys.forEach { free($0) }
+                values.forEach { free($0) }
+            }
+            guard !keys.contains(nil), !values.contains(nil) else {
+                throw CodecError(path: path, codec: PNGCodec.name, "out of memory")
+            }
+            let k: [UnsafePointer<CChar>?] = keys.map { UnsafePointer($0) }
+            let v: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) }
+            try check(ckit_png_write_end_text(ctx, k, v, text.count))
         case .jpeg(let ctx): try check(ckit_jpeg_write_end(ctx))
         }
     }

@@ -1,5 +1,6 @@
 import ConvKit
 import ConvKitIO
+import ConvKitReport
 import Foundation
 
 /// A file of raw Float32 samples next to the output (`.NAME.scratch-XXXXXX`),

@@ -1,5 +1,6 @@
 import ConvKit
 import ConvKitIO
+import ConvKitReport
 
 /// The rows of an input file in display order, for a streamed run.
 ///
