@@ -18,7 +18,14 @@ extension BatchRunner {
             (job.decode, job.encode, job.layout, job.colormap) = (options.decode, options.encode, options.layout, options.colormap)
             (job.threads, job.memoryLimit, job.stream) = (threads, options.memoryLimit / max(1, jobCount), options.stream)
             (job.maxBytes, job.timesInText, job.reason) = (options.maxBytes, false, "batch")
-            let run = try Engine.run(job) { [weak self] in self?.isCancelled ?? true }
+            let run: Engine.Run
+            do {
+                run = try Engine.run(job) { [weak self] in self?.isCancelled ?? true }
+            } catch let error as GeometryError {
+                // A damaged file says so before its plan does (its header may be what is wrong).
+                try Engine.decodeAll(item.input.path, options: options.decode)
+                throw error
+            }
             for w in run.decodeWarnings { progress?.message("convkit: warning: \(item.input.path): \(w)") }
             e.inputShape = run.summary.inputShape
             e.outputShape = run.summary.outputShape

@@ -14,12 +14,11 @@ import Foundation
 ///     let run = try Engine.run(job)
 ///     print(run.summary.milliseconds, run.summary.quantization?.summary ?? "")
 ///
-/// Strip height: pieces of about ``pieceBytes`` of output rows (1 MiB), a
-/// size that stays in the caches, and at most a sixteenth of the memory
-/// limit; `--stream` takes the smallest, 64 KiB. An image whose output fits
-/// one piece runs as one strip (`plan: whole`). Holding a larger image whole
-/// would only cost memory: on a 12-megapixel JPEG blur the whole-image
-/// route took 3.4x the time of the strips and 490 MB against 110 MB.
+/// Strip height: one strip as tall as the image (`plan: whole`) when the
+/// whole-image plan fits the memory limit and ``wholeImageBytes``; otherwise
+/// pieces of about ``pieceBytes`` of output rows (1 MiB, a size that stays in
+/// the caches), at most a sixteenth of the limit; `--stream` takes the
+/// smallest, 64 KiB, whatever the image.
 ///
 /// What cannot be done a strip at a time is said in ``MemoryPlan/wholeImageSteps``:
 /// EXIF turns that reorder rows and `--map minmax`/`signed` go through a
@@ -31,6 +30,12 @@ public enum Engine {
     public static var pieceBytes: Int {
         Int(ProcessInfo.processInfo.environment["CONVKIT_PIECE_BYTES"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? (1 << 20)
     }
+
+    /// The largest whole-image plan run as one strip (64 MiB): up to there the
+    /// planes stay small enough that strips would save little; past it they
+    /// cost memory and time (the caches): 12 megapixels in 1 MiB strips took
+    /// 36 MB and a third of the whole-image route's time.
+    public static let wholeImageBytes = 64 << 20
 
     /// One input through one pipeline into one output (or a family of files:
     /// `--layout channels`).
@@ -65,7 +70,7 @@ public enum Engine {
 
     /// What `--json` says about the plan that ran.
     public struct MemoryPlan: Encodable, Sendable {
-        /// `whole` (one strip) or `streamed`.
+        /// `whole` (one strip, chosen) or `streamed` (strips of ``stripRows``; a small image may fit one).
         public var plan: String
         /// Why: `--stream`, or the whole-image prediction against `--memory-limit`.
         public var reason: String
@@ -109,8 +114,10 @@ public enum Engine {
         let memory = ApplyMemory(input: declared, stages: planned, fileBytes: FileSize.of(job.input),
                                  sampleBytes: max(1, (info.bitDepth + 7) / 8))
         let overLimit = memory.wholeImageBytes > job.memoryLimit
-        // --stream: the smallest pieces (64 KiB), so that even a small image goes in strips.
-        let piece = job.stream ? 1 << 16 : max(1 << 16, min(pieceBytes, job.memoryLimit / 16))
+        // --stream: the smallest pieces (64 KiB), so that even a small image goes in strips;
+        // a whole-image plan within wholeImageBytes and the limit: one strip.
+        let whole = !job.stream && !overLimit && memory.wholeImageBytes <= wholeImageBytes
+        let piece = job.stream ? 1 << 16 : whole ? Int.max / 4 : max(1 << 16, min(pieceBytes, job.memoryLimit / 16))
         let plan = try StreamPlan(pipeline: job.pipeline, input: declared, pieceBytes: piece)
         try MemoryBudget.check(planned, input: declared, maxBytes: job.maxBytes, subject: job.input, streamed: !plan.isOneStrip)
         let source = try StreamedInput(path: job.input, options: job.decode, output: job.output)
@@ -118,15 +125,15 @@ public enum Engine {
         let accounting = Accounting(input: source.shape, stages: plan.reports)
         var encode = job.encode
         var text = accounting.pngText()
-        text["convkit:plan"] = plan.isOneStrip ? "whole" : "streamed"
+        text["convkit:plan"] = whole ? "whole" : "streamed"
         // The times and the quantisation go after the pixel data, once known.
         for key in RunSummary.trailingKeys { text[key] = nil }
         encode.text.merge(text) { $1 }
         let sink = try FileSink(path: job.output, shape: plan.output, layout: job.layout, options: encode,
-                                colormap: job.colormap, memoryLimit: job.memoryLimit)
+                                colormap: job.colormap, memoryLimit: job.memoryLimit, spill: !plan.isOneStrip)
         defer { sink.removeScratch() }
         var report = MemoryPlan(
-            plan: plan.isOneStrip ? "whole" : "streamed",
+            plan: whole ? "whole" : "streamed",
             reason: job.reason ?? (job.stream ? "--stream"
                 : "whole-image plan predicted at \(Format.bytes(memory.wholeImageBytes)), "
                     + (overLimit ? "over" : "within") + " --memory-limit \(Format.bytes(job.memoryLimit))"),
@@ -134,7 +141,7 @@ public enum Engine {
             // The process as it stands, the strips' buffers, and the writer's: two pieces in flight
             // to the encoder thread and one being mapped (a colormap adds three channels per map).
             predictedPeakBytes: baseline + plan.predictedPeakBytes + plan.outputPieceBytes * (3 + (job.colormap == .gray ? 0 : 3)),
-            stripRows: plan.isOneStrip ? plan.output.height : min(plan.output.height, plan.outputPieceBytes
+            stripRows: whole || plan.isOneStrip ? plan.output.height : min(plan.output.height, plan.outputPieceBytes
                 / max(1, plan.output.channels * plan.output.width * 4)),
             wholeImageSteps: [])
         if let scratch = source.scratch { report.wholeImageSteps.append(scratch.purpose + " (scratch file, removed afterwards)") }

@@ -25,7 +25,7 @@ final class FileSink {
         /// Rows are mapped and written as they come.
         case direct
         /// Rows go to a scratch file; ``finish()`` maps them with every map's range.
-        case twoPass(ScratchFile)
+        case twoPass(any FloatStore)
         /// Rows are collected; ``finish()`` draws the mosaic with ``OutputWriter``.
         case whole
     }
@@ -52,8 +52,10 @@ final class FileSink {
     private(set) var paths: [String] = []
     private(set) var layoutNote: String?
 
+    /// `spill`: a two-pass map keeps the output in a scratch file (a streamed
+    /// run) rather than in memory (one strip: the image is held whole anyway).
     init(path: String, shape: Shape, layout: Layout, options: EncodeOptions, colormap: Colormap,
-         memoryLimit: Int) throws(CodecError) {
+         memoryLimit: Int, spill: Bool = true) throws(CodecError) {
         self.shape = shape
         self.path = path
         self.layout = layout
@@ -98,8 +100,12 @@ final class FileSink {
             if !isNPY && f.colormap == .gray { f.writer.maps = f.channels.map { _ in map.unitMap(range: SampleRange()) } }
         }
         if !isNPY && (map == .minmax || map == .signed) {
-            mode = .twoPass(try ScratchFile(near: path, purpose: "--map \(map.rawValue): the output, mapped once every map's range is known"))
-            notes.append("--map \(map.rawValue): the output went to a scratch file, then a second pass mapped and encoded it")
+            if spill {
+                mode = .twoPass(try ScratchFile(near: path, purpose: "--map \(map.rawValue): the output, mapped once every map's range is known"))
+                notes.append("--map \(map.rawValue): the output went to a scratch file, then a second pass mapped and encoded it")
+            } else {
+                mode = .twoPass(MemoryStore(count: shape.count))
+            }
         }
     }
 

@@ -41,6 +41,17 @@ private func roundHalfUp(_ y: SV) -> SV {
 @inline(__always)
 private func magnitude(_ x: SV) -> SV { x.replacing(with: -x, where: x .< 0) }
 
+/// |round(u * levels) / levels - u| for u in [0, 1], to about 1e-12: the
+/// product's rounding error is carried (an FMA gives it exactly), so the
+/// 16-bit error stays within half a step. Ties round to even here, half away
+/// from zero in the samples: the error is half a step either way.
+@inline(__always)
+private func stepError(_ u: SV, _ levels: Float) -> SV {
+    let y = u * levels
+    let low = (-y).addingProduct(u, SV(repeating: levels))
+    return magnitude((y - y.rounded(.toNearestOrEven)) + low) * (1 / levels)
+}
+
 /// Running sums of one call, flushed into a ``QuantizationTally`` at the end.
 private struct Accumulators {
     var sum8 = SV(), max8 = SV(), sum16 = SV(), max16 = SV()
@@ -75,11 +86,10 @@ private func mapLanes(_ x: SV, _ m: UnitMap, _ valid: SIMDMask<SIMD16<Int32>>, _
         // NaN (and below 0) to 0, above 1 to 1.
         u = u.replacing(with: 0, where: .!(u .>= 0)).replacing(with: 1, where: u .> 1)
     }
-    // Ties round to even here, half away from zero in the samples: |error| is 0.5 step either way.
-    let e8 = magnitude((u * 255).rounded(.toNearestOrEven) * (1 / 255 as Float) - u).replacing(with: 0, where: .!valid)
+    let e8 = stepError(u, 255).replacing(with: 0, where: .!valid)
     a.sum8 += e8
     a.max8 = a.max8.replacing(with: e8, where: e8 .> a.max8)
-    let e16 = magnitude((u * 65535).rounded(.toNearestOrEven) * (1 / 65535 as Float) - u).replacing(with: 0, where: .!valid)
+    let e16 = stepError(u, 65535).replacing(with: 0, where: .!valid)
     a.sum16 += e16
     a.max16 = a.max16.replacing(with: e16, where: e16 .> a.max16)
     return u
