@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(name: "ConvKitReportTests", dependencies: ["ConvKitReport", "ConvKit", "ConvKitIO"]),
         .testTarget(name: "ConvKitBatchTests", dependencies: ["ConvKitBatch", "ConvKit", "ConvKitIO"]),
-        .testTarget(name: "ConvKitEngineTests", dependencies: ["ConvKitEngine", "ConvKit", "ConvKitIO"]),
+        .testTarget(name: "ConvKitEngineTests", dependencies: ["ConvKitEngine", "ConvKit", "ConvKitIO", "ConvKitReport"]),
         .testTarget(name: "CLITests", dependencies: ["convkit", "ConvKitIO", "ConvKit"]),
     ]
 )

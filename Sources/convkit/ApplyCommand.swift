@@ -64,6 +64,10 @@ struct Apply: ParsableCommand {
 
     /// `--overlay`: a picture of the geometry instead of the output.
     func drawOverlay(_ overlay: OverlayKind, pipeline: Pipeline) throws {
+        // The overlay holds the input whole: its plan is checked from the header, before decoding.
+        let info = try ImageRowReader.open(path: input, options: decode.options).info
+        let declared = Shape(channels: info.channels, height: info.height, width: info.width)
+        try MemoryBudget.check(try pipeline.plan(for: declared), input: declared, maxBytes: decode.maxBytes, subject: input)
         let decoded = try ImageDecoder.decode(path: input, options: decode.options)
         decoded.warnings.forEach { warn("\(input): \($0)") }
         let stages = try pipeline.plan(for: decoded.tensor.shape)

@@ -39,6 +39,18 @@ enum Streaming {
         #expect(try memory(w)["plan"] as? String == "whole")
         let (a, b) = (try summary(w), try summary(s))
         for key in ["inputShape", "outputShape", "macs"] { #expect(a[key] as? NSObject == b[key] as? NSObject, "--json \(key)") }
+        // The same fields whatever the strip height: times per stage, quantisation and all.
+        #expect(Set(a.keys) == Set(b.keys), "--json keys: whole \(a.keys.sorted()), streamed \(b.keys.sorted())")
+        #expect(b["milliseconds"] as? Double != nil)
+        let stages = (b["stages"] as? [[String: Any]]) ?? []
+        #expect(stages.allSatisfy { $0["milliseconds"] as? Double != nil }, "streamed stages carry their time")
+        if ext != "npy", let qa = a["quantization"] as? [String: Any], let qb = b["quantization"] as? [String: Any] {
+            for key in ["values", "clippedLow", "clippedHigh", "nonFinite", "map", "depth"] {
+                #expect(qa[key] as? NSObject == qb[key] as? NSObject, "quantization \(key)")
+            }
+        } else if ext != "npy" {
+            Issue.record("--json quantization missing: whole \(a["quantization"] != nil), streamed \(b["quantization"] != nil)")
+        }
         let m = try memory(s)
         #expect(m["plan"] as? String == "streamed")
         return Pair(dir: dir, whole: whole, streamed: streamed, wholeRun: w, streamedRun: s, memory: m)

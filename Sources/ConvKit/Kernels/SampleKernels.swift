@@ -41,15 +41,18 @@ private func roundHalfUp(_ y: SV) -> SV {
 @inline(__always)
 private func magnitude(_ x: SV) -> SV { x.replacing(with: -x, where: x .< 0) }
 
-/// |round(u * levels) / levels - u| for u in [0, 1], to about 1e-12: the
-/// product's rounding error is carried (an FMA gives it exactly), so the
-/// 16-bit error stays within half a step. Ties round to even here, half away
-/// from zero in the samples: the error is half a step either way.
+/// |round(u * levels) / levels - u| for u in [0, 1]: the distance of the
+/// exact product to its nearest integer, in steps. The float product's
+/// rounding error is carried (an FMA gives it exactly), and a product that
+/// rounded onto the wrong side of a half is turned back (1 - d), so the
+/// 16-bit error stays within half a step as the Double rounding of the
+/// samples has it. Ties: half a step either way.
 @inline(__always)
 private func stepError(_ u: SV, _ levels: Float) -> SV {
     let y = u * levels
     let low = (-y).addingProduct(u, SV(repeating: levels))
-    return magnitude((y - y.rounded(.toNearestOrEven)) + low) * (1 / levels)
+    let d = magnitude((y - y.rounded(.toNearestOrEven)) + low)
+    return d.replacing(with: 1 - d, where: d .> 0.5) * (1 / levels)
 }
 
 /// Running sums of one call, flushed into a ``QuantizationTally`` at the end.
