@@ -67,7 +67,17 @@ struct Apply: ParsableCommand {
         // The overlay holds the input whole: its plan is checked from the header, before decoding.
         let info = try ImageRowReader.open(path: input, options: decode.options).info
         let declared = Shape(channels: info.channels, height: info.height, width: info.width)
-        try MemoryBudget.check(try pipeline.plan(for: declared), input: declared, maxBytes: decode.maxBytes, subject: input)
+        let planned = try pipeline.plan(for: declared)
+        if overlay == .unread && Overlay.magnification(height: declared.height, width: declared.width) == 1 {
+            // Too large to magnify: drawn a row at a time, in memory independent of the height.
+            if !json { planned.flatMap(\.warnings).forEach(warn) }
+            var text = Accounting(input: declared, stages: planned).pngText()
+            text["convkit:overlay"] = "unread: " + UnreadMap(stages: planned).summary
+            try Engine.unreadOverlay(input: input, output: output, stages: planned, decode: decode.options, text: text)
+            if json { try printJSON(Analysis(stages: planned)) } else { print(Analysis(stages: planned).lines.joined(separator: "\n")) }
+            return
+        }
+        try MemoryBudget.check(planned, input: declared, maxBytes: decode.maxBytes, subject: input)
         let decoded = try ImageDecoder.decode(path: input, options: decode.options)
         decoded.warnings.forEach { warn("\(input): \($0)") }
         let stages = try pipeline.plan(for: decoded.tensor.shape)

@@ -1,6 +1,7 @@
 import ConvKit
 import ConvKitEngine
 import ConvKitIO
+import ConvKitReport
 import Foundation
 import Testing
 
@@ -76,5 +77,32 @@ struct EngineTests {
         let job = Engine.Job(input: input, output: sub.appendingPathComponent("out.png").path, pipeline: Pipeline(stages: [.conv(k)]))
         #expect(throws: GeometryError.self) { _ = try Engine.run(job) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: sub.path).isEmpty)
+    }
+}
+
+@Suite("Streamed overlays")
+struct StreamedOverlayTests {
+    @Test("The unread overlay drawn a row at a time has the pixels of the whole-image drawing")
+    func unread() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convkit-overlay-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for channels in [1, 3, 4] {
+            let input = dir.appendingPathComponent("in\(channels).png").path
+            // 300 columns: too wide to magnify; stride 2 and a 4-tap valid window leave rows and columns unread.
+            let shape = Shape(channels: channels, height: 41, width: 300)
+            let t = Tensor(shape: shape, data: (0..<shape.count).map { Float(($0 &* 2654435761) % 256) / 255 })
+            try ImageEncoder.write(t, to: input, options: EncodeOptions())
+            var c = Convolution(filters: .perChannel(try KernelString.parse("4x4: " + Array(repeating: "1", count: 16).joined(separator: ","))))
+            c.stride = Size2(square: 3)
+            let stages = try Pipeline(stages: [.conv(c)]).plan(for: shape)
+            #expect(!UnreadMap(stages: stages).isEmpty)
+            let out = dir.appendingPathComponent("u\(channels).png").path
+            try Engine.unreadOverlay(input: input, output: out, stages: stages, decode: DecodeOptions(), text: [:])
+            let decoded = try ImageDecoder.decode(path: input).tensor
+            let whole = try Overlay.unread(input: decoded, map: UnreadMap(stages: stages))
+            let reference = dir.appendingPathComponent("w\(channels).png").path
+            try ImageEncoder.write(whole.tensor, to: reference, options: EncodeOptions())
+            #expect(try ImageDecoder.decode(path: out).tensor == ImageDecoder.decode(path: reference).tensor, "\(channels) channels")
+        }
     }
 }
