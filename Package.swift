@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "ConvKitIO", targets: ["ConvKitIO"]),
         .library(name: "ConvKitPresets", targets: ["ConvKitPresets"]),
         .library(name: "ConvKitReport", targets: ["ConvKitReport"]),
+        .library(name: "ConvKitEngine", targets: ["ConvKitEngine"]),
         .library(name: "ConvKitBatch", targets: ["ConvKitBatch"]),
         .executable(name: "convkit", targets: ["convkit"]),
     ],
@@ -54,12 +55,15 @@ let package = Package(
         ),
         // Mosaics, comparison grids, HTML reports, text through FreeType.
         .target(name: "ConvKitReport", dependencies: ["ConvKit", "ConvKitIO", "CFreeType"]),
+        // The one data path: decode -> stages -> sinks in strips of rows (a whole image is one strip),
+        // with the file encoder, the quantisation report, the accounting and the run's JSON.
+        .target(name: "ConvKitEngine", dependencies: ["ConvKit", "ConvKitIO", "ConvKitReport"]),
         // Many inputs: manifest, resume, shards, progress, signals.
-        .target(name: "ConvKitBatch", dependencies: ["ConvKit", "ConvKitIO"]),
+        .target(name: "ConvKitBatch", dependencies: ["ConvKit", "ConvKitIO", "ConvKitReport", "ConvKitEngine"]),
         .executableTarget(
             name: "convkit",
             dependencies: [
-                "ConvKit", "ConvKitIO", "ConvKitPresets", "ConvKitReport", "ConvKitBatch",
+                "ConvKit", "ConvKitIO", "ConvKitPresets", "ConvKitReport", "ConvKitEngine", "ConvKitBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,6 +100,7 @@ let package = Package(
         ),
         .testTarget(name: "ConvKitReportTests", dependencies: ["ConvKitReport", "ConvKit", "ConvKitIO"]),
         .testTarget(name: "ConvKitBatchTests", dependencies: ["ConvKitBatch", "ConvKit", "ConvKitIO"]),
+        .testTarget(name: "ConvKitEngineTests", dependencies: ["ConvKitEngine", "ConvKit", "ConvKitIO", "ConvKitReport"]),
         .testTarget(name: "CLITests", dependencies: ["convkit", "ConvKitIO", "ConvKit"]),
     ]
 )

@@ -393,6 +393,22 @@ const char *ckit_png_strerror(const ckit_png_ctx *ctx) { return ctx ? ctx->messa
 
 /* IHDR and tEXt, written by libpng through write_fn to memory or to out_fd:
  * the one setup both encoders share, so their bytes are the same. */
+/* Uncompressed tEXt chunks of `keys` and `values` set on the info struct (png_set_text
+ * copies them); returns the array for the caller to free. Calls png_error (longjmp)
+ * when out of memory, so the caller's setjmp must be armed. */
+static png_textp set_text(ckit_png_ctx *ctx, const char *const *keys, const char *const *values, size_t count) {
+    png_textp text = calloc(count, sizeof(png_text));
+    if (!text) png_error(ctx->png, "out of memory for text chunks");
+    for (size_t i = 0; i < count; i++) {
+        text[i].compression = PNG_TEXT_COMPRESSION_NONE;
+        text[i].key = (png_charp)keys[i];
+        text[i].text = (png_charp)values[i];
+        text[i].text_length = strlen(values[i]);
+    }
+    png_set_text(ctx->png, ctx->info, text, (int)count);
+    return text;
+}
+
 static int write_begin(ckit_png_ctx *ctx, uint32_t width, uint32_t height, int32_t channels, int32_t bit_depth,
                        const char *const *keys, const char *const *values, size_t text_count) {
     if (width == 0 || height == 0 || channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16) ||
@@ -414,18 +430,7 @@ static int write_begin(ckit_png_ctx *ctx, uint32_t width, uint32_t height, int32
     if (ctx->compression_level >= 0) png_set_compression_level(ctx->png, ctx->compression_level);
     png_set_IHDR(ctx->png, ctx->info, width, height, bit_depth, types[channels - 1], PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    if (text_count) {
-        text = calloc(text_count, sizeof(png_text));
-        if (!text) png_error(ctx->png, "out of memory for text chunks");
-        for (size_t i = 0; i < text_count; i++) {
-            text[i].compression = PNG_TEXT_COMPRESSION_NONE;
-            text[i].key = (png_charp)keys[i];
-            text[i].text = (png_charp)values[i];
-            text[i].text_length = strlen(values[i]);
-        }
-        /* png_set_text copies keys and values into the info struct. */
-        png_set_text(ctx->png, ctx->info, text, (int)text_count);
-    }
+    if (text_count) text = set_text(ctx, keys, values, text_count);
     png_write_info(ctx->png, ctx->info);
     if (bit_depth == 16) png_set_swap(ctx->png);
     free(text);
@@ -465,15 +470,26 @@ int ckit_png_write_rows(ckit_png_ctx *ctx, const void *pixels, size_t size, uint
     return CKIT_OK;
 }
 
-int ckit_png_write_end(ckit_png_ctx *ctx) {
+int ckit_png_write_end(ckit_png_ctx *ctx) { return ckit_png_write_end_text(ctx, NULL, NULL, 0); }
+
+int ckit_png_write_end_text(ckit_png_ctx *ctx, const char *const *keys, const char *const *values,
+                            size_t text_count) {
     if (!ctx || !ctx->writing || ctx->stage != STAGE_ROWS) return CKIT_ESTATE;
+    if (text_count && (!keys || !values)) return CKIT_EINVAL;
     if (ctx->row != ctx->header.height) {
         snprintf(ctx->message, sizeof ctx->message, "only %u of %u rows were written", (unsigned)ctx->row,
                  (unsigned)ctx->header.height);
         return CKIT_ESTATE;
     }
-    if (setjmp(ctx->jump)) return fail(ctx, ctx->io_errno ? CKIT_EIO : CKIT_ELIBRARY, NULL);
+    png_textp volatile text = NULL;
+    if (setjmp(ctx->jump)) {
+        free(text);
+        return fail(ctx, ctx->io_errno ? CKIT_EIO : CKIT_ELIBRARY, NULL);
+    }
+    /* Chunks set now are not yet written: png_write_end writes them after IDAT. */
+    if (text_count) text = set_text(ctx, keys, values, text_count);
     png_write_end(ctx->png, ctx->info);
+    free(text);
     if (ctx->out_fd >= 0) flush_out(ctx->png, ctx);
     ctx->stage = STAGE_DONE;
     return CKIT_OK;

@@ -1,5 +1,6 @@
 import ConvKit
 import ConvKitIO
+import ConvKitReport
 import Foundation
 
 /// Everything a batch needs besides its inputs.
@@ -35,15 +36,11 @@ public struct BatchOptions: Sendable {
     public var progress: ProgressMode = .auto
     /// Stop cleanly on SIGINT/SIGTERM (exit status 130/143).
     public var trapSignals = true
-    /// Writes one result (atomically, as ``ImageEncoder`` does); the
-    /// command-line tool passes its mosaic- and colormap-aware writer.
-    public var writer: OutputWriting = .plain
-    /// Runs an input in strips of rows instead of whole (the command-line
-    /// tool passes ConvKitReport's `StreamedApply`): used when the input's
-    /// whole-image plan would take more than `memoryLimit` divided among the
-    /// jobs, or for every input with `stream`. Nil: always whole.
-    public var streamer: StreamedProcessing?
-    /// Memory all jobs together may hold (see ``streamer``).
+    /// The colormap of single maps and mosaic tiles (``Engine/Job/colormap``).
+    public var colormap: Colormap = .gray
+    /// Memory all jobs together may hold: each input runs on the engine with
+    /// its share (the limit divided among the jobs), in strips when its
+    /// whole-image plan exceeds that share, or always with `stream`.
     public var memoryLimit = Int.max
     public var stream = false
     /// Refuse an input whose plan holds more tensor bytes than this (``MemoryBudget``).
@@ -70,7 +67,7 @@ public struct BatchOptions: Sendable {
 
     public var fingerprint: Fingerprint {
         Fingerprint(pipeline: pipeline, format: format, layout: layout, encode: encode, decode: decode,
-                    writer: writer.settings)
+                    writer: "colormap \(colormap.rawValue)")
     }
 
     /// Jobs and kernel threads per job, never more threads in all than the
@@ -117,61 +114,5 @@ public struct BatchSummary: Sendable, Equatable {
         if let signal { s += "; interrupted by \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)")" }
         if stoppedByFailure { s += "; stopped at the first failure (--fail-fast)" }
         return s
-    }
-}
-
-/// How a batch writes each result: a function, and the settings of that
-/// function that change the bytes written (they enter the fingerprint).
-///
-///     var w = OutputWriting(settings: "colormap viridis") { result, path, context in
-///         try MyWriter.write(result, to: path, layout: context.layout, options: context.encode)
-///     }
-public struct OutputWriting: Sendable {
-    /// What one write knows besides the result and the output path.
-    public struct Context: Sendable {
-        /// The input's shape, before the pipeline.
-        public var input: Shape
-        /// The pipeline's stages on this input.
-        public var stages: [StageReport]
-        /// The batch's encode options; `text` holds the pipeline and shapes.
-        public var encode: EncodeOptions
-        public var layout: Layout
-    }
-
-    public var settings: String
-    public var write: @Sendable (_ result: Tensor, _ path: String, _ context: Context) throws -> (paths: [String], note: String?)
-
-    public init(settings: String,
-                write: @escaping @Sendable (Tensor, String, Context) throws -> (paths: [String], note: String?)) {
-        self.settings = settings
-        self.write = write
-    }
-
-    /// ``ImageEncoder/writeOutputs(_:to:layout:options:)``: one file, or one per channel.
-    public static let plain = OutputWriting(settings: "") { result, path, context in
-        try ImageEncoder.writeOutputs(result, to: path, layout: context.layout, options: context.encode)
-    }
-}
-
-/// How a batch streams one input (see ``BatchOptions/streamer``).
-public struct StreamedProcessing: Sendable {
-    /// What a streamed input produced.
-    public struct Outcome: Sendable {
-        public var paths: [String]
-        public var note: String?
-        public var input: Shape
-        public var output: Shape
-        public var warnings: [String]
-
-        public init(paths: [String], note: String?, input: Shape, output: Shape, warnings: [String]) {
-            (self.paths, self.note, self.input, self.output, self.warnings) = (paths, note, input, output, warnings)
-        }
-    }
-
-    public var run: @Sendable (_ input: String, _ output: String, _ threads: Int, _ memoryLimit: Int,
-                               _ isCancelled: @escaping @Sendable () -> Bool) throws -> Outcome
-
-    public init(run: @escaping @Sendable (String, String, Int, Int, @escaping @Sendable () -> Bool) throws -> Outcome) {
-        self.run = run
     }
 }

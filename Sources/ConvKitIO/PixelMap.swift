@@ -22,32 +22,41 @@ public enum PixelMap: String, Sendable, CaseIterable {
         var out = tensor
         let plane = tensor.height * tensor.width
         guard plane > 0 else { return out }
-        out.data.withUnsafeMutableBufferPointer { d in
-            for c in 0..<tensor.channels {
-                let range = (c * plane)..<((c + 1) * plane)
-                switch self {
-                case .clamp:
-                    for i in range { d[i] = Self.unit(d[i]) }
-                case .abs:
-                    for i in range { d[i] = Self.unit(Swift.abs(d[i])) }
-                case .minmax:
-                    var lo = Float.infinity, hi = -Float.infinity
-                    for i in range where d[i].isFinite {
-                        lo = Swift.min(lo, d[i])
-                        hi = Swift.max(hi, d[i])
-                    }
-                    let span = hi - lo
-                    for i in range {
-                        d[i] = span > 0 && span.isFinite ? Self.unit((d[i] - lo) / span) : 0
-                    }
-                case .signed:
-                    var m: Float = 0
-                    for i in range where d[i].isFinite { m = Swift.max(m, Swift.abs(d[i])) }
-                    for i in range { d[i] = m > 0 ? Self.unit(0.5 + d[i] / (2 * m)) : 0.5 }
+        var tally = QuantizationTally()
+        tensor.data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { d in
+                for c in 0..<tensor.channels {
+                    let p = src.baseAddress! + c * plane
+                    Samples.map(p, count: plane, map: unitMap(range: needsRange ? Self.range(p, count: plane) : SampleRange()),
+                                into: d.baseAddress! + c * plane, tally: &tally)
                 }
             }
         }
         return out
+    }
+
+    /// Whether the map needs each map's range first (`minmax`, `signed`).
+    public var needsRange: Bool { self == .minmax || self == .signed }
+
+    /// The map of one channel whose finite samples span `range` (ignored by `clamp` and `abs`).
+    public func unitMap(range r: SampleRange) -> UnitMap {
+        switch self {
+        case .clamp: return .clamp
+        case .abs: return UnitMap(absolute: true)
+        case .minmax:
+            let span = r.maximum - r.minimum
+            return span > 0 && span.isFinite ? UnitMap(offset: r.minimum, scale: span, countsClipping: false)
+                                             : UnitMap(constant: 0, countsClipping: false)
+        case .signed:
+            return r.peak > 0 ? UnitMap(scale: 2 * r.peak, bias: 0.5, countsClipping: false)
+                              : UnitMap(constant: 0.5, countsClipping: false)
+        }
+    }
+
+    static func range(_ p: UnsafePointer<Float>, count: Int) -> SampleRange {
+        var r = SampleRange()
+        r.add(p, count: count)
+        return r
     }
 
     /// x clamped to [0, 1], NaN to 0.
@@ -87,20 +96,16 @@ enum Quantize {
     /// whole image does (the row writer relies on it).
     static func interleaved8(_ src: UnsafeBufferPointer<Float>, pixels: Int, channels: Int, planeStride: Int,
                              into dst: UnsafeMutableBufferPointer<UInt8>) {
-        for c in 0..<channels {
-            for i in 0..<pixels {
-                dst[i * channels + c] = UInt8((PixelMap.unit(src[c * planeStride + i]) * 255).rounded())
-            }
-        }
+        var tally = QuantizationTally()
+        Samples.quantize8(src.baseAddress!, pixels: pixels, channels: channels, planeStride: planeStride,
+                          maps: Array(repeating: .clamp, count: channels), into: dst.baseAddress!, tally: &tally)
     }
 
     /// ``interleaved16(_:)`` of planar samples, as ``interleaved8(_:pixels:channels:planeStride:into:)``.
     static func interleaved16(_ src: UnsafeBufferPointer<Float>, pixels: Int, channels: Int, planeStride: Int,
                               into dst: UnsafeMutableBufferPointer<UInt16>) {
-        for c in 0..<channels {
-            for i in 0..<pixels {
-                dst[i * channels + c] = UInt16((Double(PixelMap.unit(src[c * planeStride + i])) * 65535).rounded())
-            }
-        }
+        var tally = QuantizationTally()
+        Samples.quantize16(src.baseAddress!, pixels: pixels, channels: channels, planeStride: planeStride,
+                           maps: Array(repeating: .clamp, count: channels), into: dst.baseAddress!, tally: &tally)
     }
 }

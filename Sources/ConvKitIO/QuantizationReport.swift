@@ -44,38 +44,32 @@ public struct QuantizationReport: Codable, Sendable, Equatable {
 
     /// Measures writing `tensor` through `map` at `depth` bits.
     public init(_ tensor: Tensor, map: PixelMap, depth: Int) {
-        var low = 0, high = 0, bad = 0
-        for v in tensor.data {
-            guard v.isFinite else { bad += 1; continue }
-            switch map {
-            case .clamp:
-                if v < 0 { low += 1 } else if v > 1 { high += 1 }
-            case .abs:
-                if Swift.abs(v) > 1 { high += 1 }
-            case .minmax, .signed:
-                break
+        var tally = QuantizationTally()
+        let plane = tensor.height * tensor.width
+        tensor.data.withUnsafeBufferPointer { src in
+            for c in 0..<tensor.channels where plane > 0 {
+                let p = src.baseAddress! + c * plane
+                Samples.map(p, count: plane, map: map.unitMap(range: map.needsRange ? PixelMap.range(p, count: plane) : SampleRange()),
+                            into: nil, tally: &tally)
             }
         }
-        let mapped = map.apply(tensor).data
-        func error(levels: Double) -> Error {
-            var m = 0.0, s = 0.0
-            for v in mapped {
-                let x = Double(v)
-                let e = Swift.abs((x * levels).rounded() / levels - x)
-                m = Swift.max(m, e)
-                s += e
-            }
-            return Error(max: m, mean: mapped.isEmpty ? 0 : s / Double(mapped.count))
-        }
+        self.init(tally: tally, map: map, depth: depth)
+    }
+
+    /// The report of samples counted strip by strip as they were written
+    /// (``Samples/quantize8(_:pixels:channels:planeStride:maps:into:tally:)``).
+    public init(tally: QuantizationTally, map: PixelMap, depth: Int) {
+        let (low, high) = (tally.clippedLow, tally.clippedHigh)
+        let n = Double(Swift.max(tally.values, 1))
         self.map = map.rawValue
         self.depth = depth
-        values = tensor.data.count
+        values = tally.values
         clippedLow = low
         clippedHigh = high
-        nonFinite = bad
+        nonFinite = tally.nonFinite
         clippedFraction = values == 0 ? 0 : Double(low + high) / Double(values)
-        error8 = error(levels: 255)
-        error16 = error(levels: 65535)
+        error8 = Error(max: tally.error8Max, mean: tally.error8Sum / n)
+        error16 = Error(max: tally.error16Max, mean: tally.error16Sum / n)
         written = depth == 16 ? error16 : error8
         if clippedFraction > Self.warningFraction {
             warning = "\(Self.percent(clippedFraction)) of the values were clipped to [0, 1] by --map \(map.rawValue) "

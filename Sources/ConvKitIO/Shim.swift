@@ -76,16 +76,13 @@ extension RawImage {
     /// is converted exactly as the whole image is (the row reader relies on it).
     static func planar(_ buffer: UnsafeRawBufferPointer, pixels: Int, channels: Int, sampleBits: Int,
                        into out: UnsafeMutableBufferPointer<Float>, planeStride: Int) {
+        guard pixels > 0 else { return }
         if sampleBits == 16 {
-            let src = buffer.bindMemory(to: UInt16.self)
-            for i in 0..<pixels {
-                for c in 0..<channels { out[c * planeStride + i] = Float(src[i * channels + c]) / 65535 }
-            }
+            Samples.unpack16(buffer.bindMemory(to: UInt16.self).baseAddress!, pixels: pixels, channels: channels,
+                             into: out.baseAddress!, planeStride: planeStride)
         } else {
-            let src = buffer.bindMemory(to: UInt8.self)
-            for i in 0..<pixels {
-                for c in 0..<channels { out[c * planeStride + i] = Float(src[i * channels + c]) / 255 }
-            }
+            Samples.unpack8(buffer.bindMemory(to: UInt8.self).baseAddress!, pixels: pixels, channels: channels,
+                            into: out.baseAddress!, planeStride: planeStride)
         }
     }
 }

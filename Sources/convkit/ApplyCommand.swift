@@ -3,6 +3,7 @@ import ConvKit
 import ConvKitIO
 import ConvKitPresets
 import ConvKitReport
+import ConvKitEngine
 
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,118 +46,43 @@ struct Apply: ParsableCommand {
             try OverwriteGuard.check(output: output, inputs: [input], overwrite: outputOptions.overwrite)
             try OutputDirectory.prepare(for: output, create: outputOptions.mkdir)
             let (pipeline, defaults) = try pipelineOptions.resolve()
-            // The plan and the memory it needs are decided from the header, before any pixel is decoded.
-            let info = try ImageRowReader.open(path: input, options: decode.options).info
-            let declared = Shape(channels: info.channels, height: info.height, width: info.width)
-            let planned = try pipeline.plan(for: declared)
-            let memory = ApplyMemory(input: declared, stages: planned, fileBytes: FileSize.of(input),
-                                     sampleBytes: max(1, (info.bitDepth + 7) / 8))
-            let limit = streamFlags.limit
-            let streamed = overlay == nil && (streamFlags.stream || memory.wholeImageBytes > limit)
-            var report = StreamedApply.Report(
-                plan: streamed ? "streamed" : "whole",
-                reason: streamFlags.stream ? "--stream"
-                    : "whole-image plan predicted at \(Format.bytes(memory.wholeImageBytes)), "
-                        + (streamed ? "over" : "within") + " --memory-limit \(Format.bytes(limit))",
-                memoryLimitBytes: limit, predictedWholeImageBytes: memory.wholeImageBytes,
-                predictedPeakBytes: memory.wholeImageBytes)
-            try MemoryBudget.check(planned, input: declared, maxBytes: decode.maxBytes, subject: input, streamed: streamed)
-            if streamed {
-                SignalCleanup.installHandlers()
-                try runStreamed(pipeline: pipeline, defaults: defaults, report: report)
-                return
-            }
-            let decoded = try ImageDecoder.decode(path: input, options: decode.options)
-            decoded.warnings.forEach { warn("\(input): \($0)") }
-            let stages = try pipeline.plan(for: decoded.tensor.shape)
-            if !json { stages.flatMap(\.warnings).forEach(warn) }
-            if let overlay {
-                try Analysis.writeOverlay(overlay, input: decoded.tensor, stages: stages, to: output)
-                if json { try printJSON(Analysis(stages: stages)) } else { print(Analysis(stages: stages).lines.joined(separator: "\n")) }
-                return
-            }
-            let timed = try pipeline.timedRun(decoded.tensor, threads: threads)
-            let (result, times) = (timed.output, timed.milliseconds)
-            // Pipeline, shapes, padding, density, MACs, paths and time in PNG tEXt (SPEC section 10 item 6).
-            var options = outputOptions.encodeOptions(
-                text: Accounting(input: decoded.tensor.shape, stages: stages, milliseconds: times).pngText(), defaults: defaults)
-            // Clipping and quantisation (SPEC section 10 item 5), in tEXt, --json and a warning.
-            let quantization = Analysis.quantization(result, path: output, options: options)
-            if let quantization {
-                options.text.merge(quantization.pngText()) { $1 }
-                if !json, let w = quantization.warning { warn("\(output): \(w)") }
-            }
-            let written = try OutputWriter.writeOutputs(
-                result, to: output, layout: outputOptions.layout(defaults: defaults), options: options,
-                colormap: outputOptions.colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray)
-            if let note = written.note { warn(note) }
-            if json {
-                report.measuredPeakBytes = ApplyMemory.peakResidentBytes
-                try printJSON(ApplySummary(
-                    input: input, outputs: written.paths, inputShape: decoded.tensor.shape, outputShape: result.shape,
-                    stages: stages.indices.map {
-                        StageSummary(stages[$0], milliseconds: times[$0], prepareMilliseconds: timed.prepareMilliseconds[$0])
-                    },
-                    milliseconds: times.reduce(0, +) + timed.prepareMilliseconds.reduce(0, +), analysis: Analysis(stages: stages), quantization: quantization,
-                    memory: report))
-            }
+            if let overlay { return try drawOverlay(overlay, pipeline: pipeline) }
+            var job = Engine.Job(input: input, output: output, pipeline: pipeline)
+            (job.decode, job.encode) = (decode.options, outputOptions.encodeOptions(text: [:], defaults: defaults))
+            (job.layout, job.threads) = (outputOptions.layout(defaults: defaults), threads)
+            job.colormap = outputOptions.colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray
+            (job.memoryLimit, job.stream, job.maxBytes) = (streamFlags.limit, streamFlags.stream, decode.maxBytes)
+            SignalCleanup.installHandlers()
+            let run = try Engine.run(job)
+            run.decodeWarnings.forEach { warn("\(input): \($0)") }
+            if !json { run.stageWarnings.forEach(warn) }
+            if let note = run.note { warn(note) }
+            if !json, let w = run.summary.quantization?.warning { warn("\(output): \(w)") }
+            if json { try printJSON(run.summary) }
         }
     }
-}
 
-extension Apply {
-    /// Decodes, runs and encodes in strips of rows (issue: images larger than memory).
-    func runStreamed(pipeline: Pipeline, defaults: OutputDefaults?, report: StreamedApply.Report) throws {
-        let options = outputOptions.encodeOptions(text: [:], defaults: defaults)
-        var run = try StreamedApply.run(
-            input: input, output: output, pipeline: pipeline, decode: decode.options, encode: options,
-            layout: outputOptions.layout(defaults: defaults),
-            colormap: outputOptions.colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray,
-            threads: threads, report: report)
-        run.warnings.forEach { warn("\(input): \($0)") }
-        if !json { run.stages.flatMap { $0.warnings }.forEach(warn) }
-        if let note = run.note { warn(note) }
-        if json {
-            run.report.measuredPeakBytes = ApplyMemory.peakResidentBytes
-            try printJSON(ApplySummary(
-                input: input, outputs: run.paths, inputShape: run.inputShape, outputShape: run.outputShape,
-                stages: run.stages.map { StageSummary($0, milliseconds: nil) }, milliseconds: run.milliseconds,
-                analysis: Analysis(stages: run.stages, profiles: true), quantization: nil, memory: run.report))
+    /// `--overlay`: a picture of the geometry instead of the output.
+    func drawOverlay(_ overlay: OverlayKind, pipeline: Pipeline) throws {
+        // The overlay holds the input whole: its plan is checked from the header, before decoding.
+        let info = try ImageRowReader.open(path: input, options: decode.options).info
+        let declared = Shape(channels: info.channels, height: info.height, width: info.width)
+        let planned = try pipeline.plan(for: declared)
+        if overlay == .unread && Overlay.magnification(height: declared.height, width: declared.width) == 1 {
+            // Too large to magnify: drawn a row at a time, in memory independent of the height.
+            if !json { planned.flatMap(\.warnings).forEach(warn) }
+            var text = Accounting(input: declared, stages: planned).pngText()
+            text["convkit:overlay"] = "unread: " + UnreadMap(stages: planned).summary
+            try Engine.unreadOverlay(input: input, output: output, stages: planned, decode: decode.options, text: text)
+            if json { try printJSON(Analysis(stages: planned)) } else { print(Analysis(stages: planned).lines.joined(separator: "\n")) }
+            return
         }
-    }
-}
-
-/// What `apply --json` prints.
-struct ApplySummary: Encodable {
-    var version = convkitVersion
-    var input: String
-    var outputs: [String]
-    var inputShape: [Int]
-    var outputShape: [Int]
-    var density: Double
-    var macs: Int
-    var stages: [StageSummary]
-    var milliseconds: Double
-    /// Unread input rows and columns, pad influence (SPEC section 10 items 1-2).
-    var analysis: Analysis
-    /// Clipping and quantisation of the written file; nil for .npy and streamed runs.
-    var quantization: QuantizationReport?
-    /// The plan that ran (whole or streamed), its predicted and measured peak memory.
-    var memory: StreamedApply.Report
-
-    init(input: String, outputs: [String], inputShape: ConvKit.Shape, outputShape: ConvKit.Shape,
-         stages: [StageSummary], milliseconds: Double, analysis: Analysis, quantization: QuantizationReport?,
-         memory: StreamedApply.Report) {
-        self.memory = memory
-        self.analysis = analysis
-        self.quantization = quantization
-        self.input = input
-        self.outputs = outputs
-        self.inputShape = [inputShape.channels, inputShape.height, inputShape.width]
-        self.outputShape = [outputShape.channels, outputShape.height, outputShape.width]
-        self.density = Double(outputShape.count) / Double(max(inputShape.count, 1))
-        self.macs = stages.reduce(0) { $0 + $1.macs }
-        self.stages = stages
-        self.milliseconds = milliseconds
+        try MemoryBudget.check(planned, input: declared, maxBytes: decode.maxBytes, subject: input)
+        let decoded = try ImageDecoder.decode(path: input, options: decode.options)
+        decoded.warnings.forEach { warn("\(input): \($0)") }
+        let stages = try pipeline.plan(for: decoded.tensor.shape)
+        if !json { stages.flatMap(\.warnings).forEach(warn) }
+        try Analysis.writeOverlay(overlay, input: decoded.tensor, stages: stages, to: output)
+        if json { try printJSON(Analysis(stages: stages)) } else { print(Analysis(stages: stages).lines.joined(separator: "\n")) }
     }
 }

@@ -86,13 +86,9 @@ struct Batch: ParsableCommand {
             options.encode = outputOptions.encodeOptions(text: [:], defaults: defaults)
             options.layout = outputOptions.layout(defaults: defaults)
             options.overwrite = outputOptions.overwrite
-            options.writer = Self.writer(colormap: outputOptions.colormap
-                                            ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray)
+            options.colormap = outputOptions.colormap ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray
             (options.jobs, options.threads) = (jobs, threads)
             (options.memoryLimit, options.stream, options.maxBytes) = (streamFlags.limit, streamFlags.stream, decode.maxBytes)
-            options.streamer = Self.streamer(pipeline: pipeline, decode: decode.options, encode: options.encode,
-                                             layout: options.layout, colormap: outputOptions.colormap
-                                                ?? defaults?.colormap.flatMap(Colormap.init(rawValue:)) ?? .gray)
             (options.resume, options.manifest, options.failFast, options.progress) = (resume, manifest, failFast, progress)
             var collector = InputCollector(recursive: recursive, excludedDirectories: [outDir])
             let found = collector.collect(inputs + (try listedInputs()))
@@ -105,30 +101,6 @@ struct Batch: ParsableCommand {
             status = summary.exitStatus
         }
         if status != 0 { throw ExitCode(status) }
-    }
-
-    /// `apply`'s streamed run, for inputs over the memory limit.
-    static func streamer(pipeline: Pipeline, decode: DecodeOptions, encode: EncodeOptions, layout: Layout,
-                         colormap: Colormap) -> StreamedProcessing {
-        StreamedProcessing { input, output, threads, limit, isCancelled in
-            let report = StreamedApply.Report(plan: "streamed", reason: "batch", memoryLimitBytes: limit,
-                                              predictedWholeImageBytes: 0, predictedPeakBytes: 0)
-            let r = try StreamedApply.run(input: input, output: output, pipeline: pipeline, decode: decode, encode: encode,
-                                          layout: layout, colormap: colormap, threads: threads, report: report,
-                                          isCancelled: isCancelled)
-            return StreamedProcessing.Outcome(paths: r.paths, note: r.note, input: r.inputShape, output: r.outputShape,
-                                              warnings: r.warnings)
-        }
-    }
-
-    /// What `apply` writes (mosaics, colormaps, the accounting in PNG tEXt),
-    /// without the time, so that every run writes the same bytes.
-    static func writer(colormap: Colormap) -> OutputWriting {
-        OutputWriting(settings: "colormap \(colormap.rawValue)") { result, path, context in
-            var o = context.encode
-            o.text = Accounting(input: context.input, stages: context.stages).pngText()
-            return try OutputWriter.writeOutputs(result, to: path, layout: context.layout, options: o, colormap: colormap)
-        }
     }
 
     private func listedInputs() throws -> [String] {

@@ -3,6 +3,7 @@ import ConvKit
 import ConvKitIO
 import ConvKitPresets
 import ConvKitReport
+import ConvKitEngine
 
 extension RecipeTarget: ExpressibleByArgument {}
 
@@ -14,55 +15,7 @@ enum OverlayKind: String, ExpressibleByArgument, CaseIterable {
     case overlap
 }
 
-/// The analyses of SPEC section 10 as `apply` reports them.
-struct Analysis: Encodable {
-    var unread: UnreadMap
-    var padInfluence: PadInfluenceSummary
-    /// The last transposed stage's overlap, when there is one.
-    var overlap: OverlapSummary?
-
-    struct OverlapSummary: Encodable {
-        var stage: Int
-        var min: Int
-        var max: Int
-        /// The tap counts that occur, and those away from the border (more than one: a checkerboard).
-        var levels: [Int]
-        var interiorLevels: [Int]
-        var summary: String
-
-        init(_ m: OverlapMap) {
-            (stage, min, max, levels, interiorLevels, summary) = (m.stage, m.minimum, m.maximum, m.levels, m.interiorLevels, m.summary)
-        }
-    }
-
-    struct PadInfluenceSummary: Encodable {
-        var outputs: Int
-        var touched: Int
-        var maximum: Float
-        var mean: Double
-        /// Mean fraction along the top row, bottom row, left and right column.
-        var sides: [Double]
-        var summary: String
-    }
-
-    /// `profiles`: from per-axis profiles (``PadInfluenceProfile``), without an
-    /// output-sized map, as streamed runs of large images need.
-    init(stages: [StageReport], profiles: Bool = false) {
-        unread = UnreadMap(stages: stages)
-        overlap = OverlapMap(stages: stages).map(OverlapSummary.init)
-        if profiles {
-            let p = PadInfluenceProfile(stages: stages)
-            let s = p.sides
-            padInfluence = PadInfluenceSummary(outputs: p.rows.count * p.cols.count, touched: p.touched, maximum: Float(p.maximum),
-                                               mean: p.mean, sides: [s.top, s.bottom, s.left, s.right], summary: p.summary)
-            return
-        }
-        let p = PadInfluence(stages: stages)
-        let s = p.sides
-        padInfluence = PadInfluenceSummary(outputs: p.values.count, touched: p.touched, maximum: p.maximum, mean: p.mean,
-                                           sides: [s.top, s.bottom, s.left, s.right], summary: p.summary)
-    }
-
+extension Analysis {
     /// Draws `kind` for `input` through `stages` and writes it to `path` (a PNG).
     static func writeOverlay(_ kind: OverlayKind, input: Tensor, stages: [StageReport], to path: String) throws {
         let canvas: Canvas
@@ -95,11 +48,6 @@ struct Analysis: Encodable {
         guard !lower.hasSuffix(".npy") else { return nil }
         return QuantizationReport(tensor, map: options.map, depth: lower.hasSuffix(".png") ? options.depth : 8)
     }
-}
-
-extension Analysis {
-    /// What `apply --overlay` prints: the unread and pad-influence summaries.
-    var lines: [String] { [unread.summary, padInfluence.summary] + (overlap.map { [$0.summary] } ?? []) }
 }
 
 extension Filters.Show {

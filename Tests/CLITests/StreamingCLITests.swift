@@ -42,6 +42,18 @@ enum Streaming {
         #expect(try memory(w)["plan"] as? String == "whole")
         let (a, b) = (try summary(w), try summary(s))
         for key in ["inputShape", "outputShape", "macs"] { #expect(a[key] as? NSObject == b[key] as? NSObject, "--json \(key)") }
+        // The same fields whatever the strip height: times per stage, quantisation and all.
+        #expect(Set(a.keys) == Set(b.keys), "--json keys: whole \(a.keys.sorted()), streamed \(b.keys.sorted())")
+        #expect(b["milliseconds"] as? Double != nil)
+        let stages = (b["stages"] as? [[String: Any]]) ?? []
+        #expect(stages.allSatisfy { $0["milliseconds"] as? Double != nil }, "streamed stages carry their time")
+        if ext != "npy", let qa = a["quantization"] as? [String: Any], let qb = b["quantization"] as? [String: Any] {
+            for key in ["values", "clippedLow", "clippedHigh", "nonFinite", "map", "depth"] {
+                #expect(qa[key] as? NSObject == qb[key] as? NSObject, "quantization \(key)")
+            }
+        } else if ext != "npy" {
+            Issue.record("--json quantization missing: whole \(a["quantization"] != nil), streamed \(b["quantization"] != nil)")
+        }
         let m = try memory(s)
         #expect(m["plan"] as? String == "streamed")
         return Pair(dir: dir, whole: whole, streamed: streamed, wholeRun: w, streamedRun: s, memory: m)
@@ -96,14 +108,21 @@ enum Streaming {
             + "x \(i % x.width)): whole \(x.data[i]), streamed \(y.data[i]); rows \(Set(diffs.map { $0 % plane / x.width }).sorted().prefix(12))"
     }
 
-    /// Equal pixels, depth and channels; tEXt says `convkit:plan` streamed and has no time.
+    /// Equal pixels, depth and channels; tEXt says `convkit:plan` streamed and carries the same
+    /// fields as the one-strip run, the time and the quantisation included (after the pixel data).
     static func expectSamePNG(_ w: URL, _ s: URL, sourceLocation: SourceLocation) throws {
         let x = try ImageDecoder.decode(path: w.path), y = try ImageDecoder.decode(path: s.path)
         #expect(x.info.bitDepth == y.info.bitDepth, sourceLocation: sourceLocation)
         #expect(x.tensor == y.tensor, "\(s.lastPathComponent): \(tensorDiff(x.tensor, y.tensor))", sourceLocation: sourceLocation)
         let (tw, ts) = (try text(w), try text(s))
-        #expect(ts["convkit:plan"] == "streamed" && ts["convkit:milliseconds"] == nil, "\(ts)", sourceLocation: sourceLocation)
-        for key in ["convkit:pipeline", "convkit:input-shape", "convkit:output-shape", "convkit:padding", "convkit:layout"] {
+        #expect(ts["convkit:plan"] == "streamed", "\(ts)", sourceLocation: sourceLocation)
+        #expect(Set(tw.keys) == Set(ts.keys), "tEXt keys: whole \(tw.keys.sorted()), streamed \(ts.keys.sorted())",
+                sourceLocation: sourceLocation)
+        if tw["convkit:layout"] == nil {
+            #expect(ts["convkit:milliseconds"] != nil && ts["convkit:quantization"] != nil, "\(ts)", sourceLocation: sourceLocation)
+        }
+        for key in ["convkit:pipeline", "convkit:input-shape", "convkit:output-shape", "convkit:padding", "convkit:layout",
+                    "convkit:clipped"] {
             #expect(tw[key] == ts[key], "tEXt \(key)", sourceLocation: sourceLocation)
         }
     }

@@ -163,6 +163,10 @@ int ckit_png_write_begin(ckit_png_ctx *ctx, int fd, uint32_t width, uint32_t hei
                          const char *const *keys, const char *const *values, size_t text_count);
 int ckit_png_write_rows(ckit_png_ctx *ctx, const void *pixels, size_t size, uint32_t count);
 int ckit_png_write_end(ckit_png_ctx *ctx);
+/* write_end with tEXt chunks after IDAT (PNG allows them there): what is known only
+ * once every row is written, such as the time the run took. */
+int ckit_png_write_end_text(ckit_png_ctx *ctx, const char *const *keys, const char *const *values,
+                            size_t text_count);
 
 /* The errno of the read or write that failed with CKIT_EIO (0 when none). */
 int ckit_png_io_errno(const ckit_png_ctx *ctx);

@@ -23,11 +23,14 @@ final class StreamRunner {
     private var filled: [[Bool]] = []
     private var pieces: [UnsafeMutablePointer<Float>] = []
     private var readBuffer: [Float] = []
+    /// Time spent in each stage's kernel so far, in seconds (pre-pass included).
+    private(set) var stageSeconds: [Double]
 
     init(plan: StreamPlan, read: @escaping RowReading, threads: Int) {
         self.plan = plan
         self.read = read
         self.threads = threads
+        stageSeconds = Array(repeating: 0, count: plan.stages.count)
         for s in plan.stages {
             let i = s.geometry.input, o = s.geometry.output
             let rows = s.windowRows + StreamPlan.alignment
@@ -76,7 +79,7 @@ final class StreamRunner {
                     while o < run.upperBound {
                         let rows = o..<min(o + stage.pieceRows, run.upperBound)
                         let out = UnsafeMutableBufferPointer(start: pieces[s], count: rows.count * stage.geometry.output.count / max(1, stage.geometry.output.height))
-                        stage.kernel.run(strip, outputRows: rows, into: out, threads: threads)
+                        timed(s) { stage.kernel.run(strip, outputRows: rows, into: out, threads: threads) }
                         next.put(rows: rows, from: UnsafeBufferPointer(out))
                         o = rows.upperBound
                     }
@@ -84,6 +87,13 @@ final class StreamRunner {
             }
             store = next
         }
+    }
+
+    private func timed(_ s: Int, _ body: () -> Void) {
+        let start = ContinuousClock.now
+        body()
+        let d = ContinuousClock.now - start
+        stageSeconds[s] += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     // MARK: Streaming
@@ -102,7 +112,8 @@ final class StreamRunner {
             let hi = max(0, min(needed.upperBound, a.input))
             try ensure(stage: s, rows: min(max(needed.lowerBound, 0), hi)..<hi)
             let out = UnsafeMutableBufferPointer(start: pieces[s], count: piece.count * rowFloats)
-            stage.kernel.run(strip(s), outputRows: piece, into: out, threads: threads)
+            let band = strip(s)
+            timed(s) { stage.kernel.run(band, outputRows: piece, into: out, threads: threads) }
             try deliver(piece, UnsafeBufferPointer(out))
             o = piece.upperBound
         }

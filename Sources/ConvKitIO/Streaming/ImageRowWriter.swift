@@ -20,10 +20,11 @@ import Foundation
 ///     }
 ///     try writer.finish()
 ///
-/// Unlike ``ImageEncoder``, the writer does not apply `options.map`: a
-/// min-max or signed map needs the whole image. PNG and JPEG samples must
-/// already be in [0, 1]; they are clamped (NaN to 0) and rounded as
-/// ``ImageEncoder`` rounds them after its map. `.npy` takes raw floats.
+/// Unlike ``ImageEncoder``, the writer does not apply `options.map` (a
+/// min-max or signed map needs the whole image's range): PNG and JPEG
+/// samples go through ``maps`` (clamp unless set, or the ``UnitMap`` of a
+/// range known beforehand), are rounded as ``ImageEncoder`` rounds them after
+/// its map, and are counted in ``tally``. `.npy` takes raw floats.
 ///
 /// See also ``ImageRowReader``, ``AtomicFile``.
 public final class ImageRowWriter {
@@ -38,6 +39,13 @@ public final class ImageRowWriter {
     public let temporaryPath: String
     /// Rows written so far (top to bottom).
     public private(set) var rowsWritten = 0
+
+    /// Per channel, how floats become [0, 1] before rounding (PNG and JPEG;
+    /// default: clamp). Set before the first row; the clipping and rounding
+    /// of every row written are counted in ``tally``.
+    public var maps: [UnitMap]
+    /// What rounding the rows written so far lost (see ``QuantizationReport``).
+    public private(set) var tally = QuantizationTally()
 
     private enum State { case open, finished, aborted }
 
@@ -68,6 +76,7 @@ public final class ImageRowWriter {
         self.fd = fd
         temporaryPath = temp
         depth = format == .png ? options.depth : 8
+        maps = Array(repeating: .clamp, count: shape.channels)
         do throws(CodecError) {
             switch format {
             case .png:
@@ -125,15 +134,18 @@ public final class ImageRowWriter {
     /// 0600; outputs are ordinary files), close, and the rename onto
     /// ``path``. Every row must have been written; otherwise, and on any
     /// failure, the temporary file is removed and nothing replaces ``path``.
-    public func finish() throws(CodecError) {
+    /// A PNG gets `text` as tEXt chunks after its pixel data (what is known
+    /// only at the end of a run: its time, its quantisation).
+    public func finish(text: [String: String] = [:]) throws(CodecError) {
         try checkOpen()
+        let trailing = format == .png && !text.isEmpty ? try PNGCodec.textEntries(text, path: path) : []
         do throws(CodecError) {
             guard rowsWritten == shape.height else {
                 throw CodecError(path: path, codec: format.rawValue.uppercased(),
                                  "only \(rowsWritten) of \(shape.height) rows were written",
                                  hint: "write every row before finish(); no file was left")
             }
-            try sink?.end()
+            try sink?.end(text: trailing)
             sink = nil
             _ = fchmod(fd, 0o644)
             let status = close(fd)
@@ -172,8 +184,8 @@ public final class ImageRowWriter {
         }
     }
 
-    /// Rounds a strip to interleaved 8- or 16-bit rows, a batch at a time,
-    /// exactly as ``Quantize`` rounds a whole tensor.
+    /// Maps and rounds a strip to interleaved 8- or 16-bit rows, a batch at a
+    /// time, exactly as ``Quantize`` rounds a whole tensor after its map.
     private func writeCodec(_ sink: CodecSink, count: Int, from src: UnsafeBufferPointer<Float>) throws(CodecError) {
         let width = shape.width, channels = shape.channels
         let rowBytes = width * channels * sink.sampleBytes
@@ -184,11 +196,11 @@ public final class ImageRowWriter {
             let n = min(batch, count - done)
             let strip = UnsafeBufferPointer(rebasing: src[(done * width)...])
             if depth == 16 {
-                Quantize.interleaved16(strip, pixels: n * width, channels: channels, planeStride: count * width,
-                                       into: buffer.bindMemory(to: UInt16.self))
+                Samples.quantize16(strip.baseAddress!, pixels: n * width, channels: channels, planeStride: count * width,
+                                   maps: maps, into: buffer.bindMemory(to: UInt16.self).baseAddress!, tally: &tally)
             } else {
-                Quantize.interleaved8(strip, pixels: n * width, channels: channels, planeStride: count * width,
-                                      into: buffer.bindMemory(to: UInt8.self))
+                Samples.quantize8(strip.baseAddress!, pixels: n * width, channels: channels, planeStride: count * width,
+                                  maps: maps, into: buffer.bindMemory(to: UInt8.self).baseAddress!, tally: &tally)
             }
             try sink.write(n, UnsafeRawBufferPointer(rebasing: buffer[0..<(n * rowBytes)]))
             done += n

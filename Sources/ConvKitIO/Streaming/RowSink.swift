@@ -29,19 +29,10 @@ final class CodecSink {
         guard ckit_png_set_compression(ctx, Int32(compression)) == CKIT_OK else {
             throw CodecError(path: path, codec: PNGCodec.name, "PNG compression \(compression) is not 0-9")
         }
-        let keys = text.map { strdup($0.key) }
-        let values = text.map { strdup($0.value) }
-        defer {
-            keys.forEach { free($0) }
-            values.forEach { free($0) }
+        try Self.withCStrings(text, path: path) { (keys, values) throws(CodecError) in
+            try check(ckit_png_write_begin(ctx, fd, UInt32(shape.width), UInt32(shape.height), Int32(shape.channels),
+                                           Int32(depth), keys, values, text.count))
         }
-        guard !keys.contains(nil), !values.contains(nil) else {
-            throw CodecError(path: path, codec: PNGCodec.name, "out of memory")
-        }
-        let keyPointers: [UnsafePointer<CChar>?] = keys.map { UnsafePointer($0) }
-        let valuePointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) }
-        try check(ckit_png_write_begin(ctx, fd, UInt32(shape.width), UInt32(shape.height), Int32(shape.channels),
-                                       Int32(depth), keyPointers, valuePointers, text.count))
     }
 
     /// Starts a baseline JPEG at `quality` (1-100).
@@ -73,12 +64,31 @@ final class CodecSink {
         }
     }
 
-    /// Writes what follows the last row (PNG IEND, JPEG EOI) and flushes.
-    func end() throws(CodecError) {
+    /// Writes what follows the last row (PNG: `text` as tEXt chunks after
+    /// IDAT, then IEND; JPEG EOI, `text` unused) and flushes.
+    func end(text: [(key: String, value: String)] = []) throws(CodecError) {
         switch context {
-        case .png(let ctx): try check(ckit_png_write_end(ctx))
+        case .png(let ctx):
+            guard !text.isEmpty else { return try check(ckit_png_write_end(ctx)) }
+            try Self.withCStrings(text, path: path) { (keys, values) throws(CodecError) in
+                try check(ckit_png_write_end_text(ctx, keys, values, text.count))
+            }
         case .jpeg(let ctx): try check(ckit_jpeg_write_end(ctx))
         }
+    }
+
+    /// The keys and values of `text` as C strings, for the length of `body`.
+    private static func withCStrings(_ text: [(key: String, value: String)], path: String,
+                                     _ body: ([UnsafePointer<CChar>?], [UnsafePointer<CChar>?]) throws(CodecError) -> Void) throws(CodecError) {
+        let keys = text.map { strdup($0.key) }, values = text.map { strdup($0.value) }
+        defer {
+            keys.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        guard !keys.contains(nil), !values.contains(nil) else {
+            throw CodecError(path: path, codec: PNGCodec.name, "out of memory")
+        }
+        try body(keys.map { UnsafePointer($0) }, values.map { UnsafePointer($0) })
     }
 
     /// A failed write(2) becomes ``AtomicFile``'s error for it (errno text,

@@ -62,13 +62,15 @@ public enum OutputWriter {
         try ImageEncoder.write(picture, to: path, options: o)
     }
 
-    static func pathExtension(_ path: String) -> String {
+    /// The lowercased extension of the file name (`OUT.PNG` -> `png`), empty without one.
+    public static func pathExtension(_ path: String) -> String {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
         return name[name.index(after: dot)...].lowercased()
     }
 
-    static func channelPaths(_ path: String, count: Int) -> [String] {
+    /// The files of `--layout channels`: `out.png` -> `out-000.png`, `out-001.png`, ...
+    public static func channelPaths(_ path: String, count: Int) -> [String] {
         let ext = pathExtension(path)
         let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
         let suffix = ext.isEmpty ? "" : "." + String(path.suffix(ext.count))

@@ -1,5 +1,6 @@
 import ConvKit
 import ConvKitIO
+import ConvKitReport
 
 /// The rows of an input file in display order, for a streamed run.
 ///
@@ -95,6 +96,23 @@ final class StreamedInput {
                     }
                 }
             }
+            top = rows.upperBound
+        }
+    }
+}
+
+extension Engine {
+    /// Decodes every row of `path` in bands and drops them: throws the
+    /// decoder's error for a damaged file, in memory independent of its height.
+    public static func decodeAll(_ path: String, options: DecodeOptions) throws(CodecError) {
+        let reader = try ImageRowReader.open(path: path, options: options)
+        let s = reader.storedShape
+        let band = max(1, min(s.height, (1 << 20) / max(1, s.channels * s.width * 4)))
+        var buffer = [Float](repeating: 0, count: max(1, band * s.channels * s.width))
+        var top = 0
+        while top < s.height {
+            let rows = top..<min(top + band, s.height)
+            try buffer.withUnsafeMutableBufferPointer { (b) throws(CodecError) in try reader.read(rows: rows, into: b) }
             top = rows.upperBound
         }
     }

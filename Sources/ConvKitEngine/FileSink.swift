@@ -1,5 +1,6 @@
 import ConvKit
 import ConvKitIO
+import ConvKitReport
 import Foundation
 
 /// Where a streamed run's output rows go: the files `apply` would write for
@@ -11,7 +12,7 @@ import Foundation
 /// then a second pass maps and encodes it. Mosaics are drawn by
 /// ``OutputWriter`` from the whole output tensor, which is held in memory
 /// only when it fits the memory limit (said in ``notes``).
-final class StreamedOutput {
+final class FileSink {
     /// One output file: the channels it takes and its writer.
     private struct File {
         let channels: Range<Int>
@@ -24,7 +25,7 @@ final class StreamedOutput {
         /// Rows are mapped and written as they come.
         case direct
         /// Rows go to a scratch file; ``finish()`` maps them with every map's range.
-        case twoPass(ScratchFile)
+        case twoPass(any FloatStore)
         /// Rows are collected; ``finish()`` draws the mosaic with ``OutputWriter``.
         case whole
     }
@@ -43,14 +44,18 @@ final class StreamedOutput {
     private let options: EncodeOptions
     private let colormap: Colormap
     /// Per channel: finite minimum and maximum, and the largest finite |x|.
-    private var lo: [Float], hi: [Float], peak: [Float]
+    private var ranges: [SampleRange]
+    /// Clipping and rounding of the maps written as colours (the direct files count their own).
+    private var colorTally = QuantizationTally()
     /// What needed more than one pass, for `--json`.
     private(set) var notes: [String] = []
     private(set) var paths: [String] = []
     private(set) var layoutNote: String?
 
+    /// `spill`: a two-pass map keeps the output in a scratch file (a streamed
+    /// run) rather than in memory (one strip: the image is held whole anyway).
     init(path: String, shape: Shape, layout: Layout, options: EncodeOptions, colormap: Colormap,
-         memoryLimit: Int) throws(CodecError) {
+         memoryLimit: Int, spill: Bool = true) throws(CodecError) {
         self.shape = shape
         self.path = path
         self.layout = layout
@@ -60,9 +65,7 @@ final class StreamedOutput {
         let ext = OutputWriter.pathExtension(path)
         isNPY = ext == "npy"
         let isJPEG = ["jpg", "jpeg", "jpe", "jfif"].contains(ext)
-        lo = Array(repeating: .infinity, count: shape.channels)
-        hi = Array(repeating: -.infinity, count: shape.channels)
-        peak = Array(repeating: 0, count: shape.channels)
+        ranges = Array(repeating: SampleRange(), count: shape.channels)
         var plain = options
         plain.map = .clamp
         let c = shape.channels
@@ -92,10 +95,17 @@ final class StreamedOutput {
             notes.append("mosaic: the output (\(shape)) held whole in memory to draw the mosaic")
             return
         }
-        for f in files { SignalCleanup.register(f.writer.temporaryPath) }
+        for f in files {
+            SignalCleanup.register(f.writer.temporaryPath)
+            if !isNPY && f.colormap == .gray { f.writer.maps = f.channels.map { _ in map.unitMap(range: SampleRange()) } }
+        }
         if !isNPY && (map == .minmax || map == .signed) {
-            mode = .twoPass(try ScratchFile(near: path, purpose: "--map \(map.rawValue): the output, mapped once every map's range is known"))
-            notes.append("--map \(map.rawValue): the output went to a scratch file, then a second pass mapped and encoded it")
+            if spill {
+                mode = .twoPass(try ScratchFile(near: path, purpose: "--map \(map.rawValue): the output, mapped once every map's range is known"))
+                notes.append("--map \(map.rawValue): the output went to a scratch file, then a second pass mapped and encoded it")
+            } else {
+                mode = .twoPass(MemoryStore(count: shape.count))
+            }
         }
     }
 
@@ -123,11 +133,7 @@ final class StreamedOutput {
         case let .twoPass(scratch):
             for c in 0..<shape.channels {
                 let p = src.baseAddress! + c * n
-                for i in 0..<n where p[i].isFinite {
-                    lo[c] = Swift.min(lo[c], p[i])
-                    hi[c] = Swift.max(hi[c], p[i])
-                    peak[c] = Swift.max(peak[c], Swift.abs(p[i]))
-                }
+                ranges[c].add(p, count: n)
                 try scratch.write(p, count: n, at: (c * shape.height + rows.lowerBound) * w)
             }
         case .whole:
@@ -139,13 +145,15 @@ final class StreamedOutput {
         }
     }
 
-    /// Completes every file (the second pass first, when there is one) and
-    /// renames them into place; on failure removes what this call wrote.
-    func finish() throws(CodecError) {
+    /// After the last row: the second pass of a two-pass map (the range of
+    /// every map is known now), or the mosaic's quantisation. Files are not
+    /// yet in place (``finish(text:)``).
+    func complete() throws(CodecError) {
         switch mode {
         case .direct:
             break
         case let .twoPass(scratch):
+            for f in files where f.colormap == .gray { f.writer.maps = f.channels.map { map.unitMap(range: ranges[$0]) } }
             let w = shape.width
             let band = Swift.max(1, Swift.min(shape.height, (8 << 20) / Swift.max(1, w * shape.channels * 4)))
             var buffer = [Float](repeating: 0, count: band * w * shape.channels)
@@ -163,9 +171,25 @@ final class StreamedOutput {
             }
             scratch.remove()
         case .whole:
+            if !isNPY {
+                let t = Tensor(shape: shape, data: collected)
+                mosaicQuantization = QuantizationReport(t, map: map, depth: OutputWriter.pathExtension(path) == "png" ? options.depth : 8)
+            }
+        }
+    }
+
+    private var mosaicQuantization: QuantizationReport?
+
+    /// Renames every file into place, PNGs with `text` as tEXt after their
+    /// pixel data (a mosaic, drawn now, has it before); on failure removes
+    /// what this call wrote.
+    func finish(text: [String: String]) throws(CodecError) {
+        if case .whole = mode {
             let tensor = Tensor(shape: shape, data: collected)
             collected = []
-            let written = try OutputWriter.writeOutputs(tensor, to: path, layout: layout, options: options, colormap: colormap)
+            var o = options
+            o.text.merge(text) { $1 }
+            let written = try OutputWriter.writeOutputs(tensor, to: path, layout: layout, options: o, colormap: colormap)
             paths = written.paths
             layoutNote = written.note
             return
@@ -173,7 +197,7 @@ final class StreamedOutput {
         var done: [String] = []
         for f in files {
             do {
-                try f.writer.finish()
+                try f.writer.finish(text: text)
                 done.append(f.writer.path)
             } catch {
                 for p in done { unlink(p) }
@@ -184,72 +208,61 @@ final class StreamedOutput {
         paths = done
     }
 
-    /// Maps rows (all channels) and writes them to every file, through two
-    /// buffers reused from strip to strip.
+    /// What writing the files lost to clipping and rounding (nil for `.npy`), once finished.
+    var quantization: QuantizationReport? {
+        guard !isNPY else { return nil }
+        guard mode.isStreamed else { return mosaicQuantization }
+        var t = colorTally
+        for f in files where f.colormap == .gray { t.add(f.writer.tally) }
+        return QuantizationReport(tally: t, map: map, depth: OutputWriter.pathExtension(path) == "png" ? options.depth : 8)
+    }
+
+    /// Writes rows (all channels) to every file: straight to the writer, which
+    /// maps, rounds and counts in one pass, or through a colormap.
     private func encode(rows: Range<Int>, _ src: UnsafeBufferPointer<Float>) throws(CodecError) {
         let n = rows.count * shape.width
         for f in files {
             let part = UnsafeBufferPointer(rebasing: src[(f.channels.lowerBound * n)..<(f.channels.upperBound * n)])
-            if isNPY {
+            guard !isNPY && f.colormap != .gray && f.channels.count == 1 else {
                 try f.writer.write(rows: rows.count, from: part)
                 continue
             }
-            if mapped.count < part.count { mapped = [Float](repeating: 0, count: part.count) }
-            mapped.withUnsafeMutableBufferPointer { d in
-                _ = d.initialize(from: part)
-                mapStrip(UnsafeMutableBufferPointer(rebasing: d[0..<part.count]), plane: n, channels: f.channels)
-            }
-            if f.colormap != .gray && f.channels.count == 1 {
-                if colored.count < 3 * n { colored = [Float](repeating: 0, count: 3 * n) }
-                mapped.withUnsafeBufferPointer { m in
-                    colored.withUnsafeMutableBufferPointer { c in
-                        for i in 0..<n {
-                            let (r, g, b) = f.colormap.rgb(m[i])
-                            c[i] = r
-                            c[n + i] = g
-                            c[2 * n + i] = b
-                        }
+            if mapped.count < n { mapped = [Float](repeating: 0, count: n) }
+            if colored.count < 3 * n { colored = [Float](repeating: 0, count: 3 * n) }
+            let c = f.channels.lowerBound
+            mapped.withUnsafeMutableBufferPointer { m in
+                Samples.map(part.baseAddress!, count: n, map: map.unitMap(range: ranges[c]), into: m.baseAddress!, tally: &colorTally)
+                colored.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<n {
+                        let (r, g, b) = f.colormap.rgb(m[i])
+                        out[i] = r
+                        out[n + i] = g
+                        out[2 * n + i] = b
                     }
                 }
-                try colored.withUnsafeBufferPointer { (p) throws(CodecError) in
-                    try f.writer.write(rows: rows.count, from: UnsafeBufferPointer(rebasing: p[0..<(3 * n)]))
-                }
-            } else {
-                try mapped.withUnsafeBufferPointer { (p) throws(CodecError) in
-                    try f.writer.write(rows: rows.count, from: UnsafeBufferPointer(rebasing: p[0..<part.count]))
-                }
+            }
+            try colored.withUnsafeBufferPointer { (p) throws(CodecError) in
+                try f.writer.write(rows: rows.count, from: UnsafeBufferPointer(rebasing: p[0..<(3 * n)]))
             }
         }
     }
-
-    /// ``PixelMap/apply(_:)`` on a strip, in place: the same expressions, with
-    /// each map's range from the whole output for `minmax` and `signed`.
-    private func mapStrip(_ d: UnsafeMutableBufferPointer<Float>, plane: Int, channels: Range<Int>) {
-        for (i, c) in channels.enumerated() {
-            let (lo, hi, m) = (lo[c], hi[c], peak[c])
-            let span = hi - lo
-            for j in (i * plane)..<((i + 1) * plane) {
-                switch map {
-                case .clamp: d[j] = Self.unit(d[j])
-                case .abs: d[j] = Self.unit(Swift.abs(d[j]))
-                case .minmax: d[j] = span > 0 && span.isFinite ? Self.unit((d[j] - lo) / span) : 0
-                case .signed: d[j] = m > 0 ? Self.unit(0.5 + d[j] / (2 * m)) : 0.5
-                }
-            }
-        }
-    }
-
-    /// x clamped to [0, 1], NaN to 0 (``PixelMap``'s rule).
-    private static func unit(_ x: Float) -> Float { x.isNaN ? 0 : Swift.min(1, Swift.max(0, x)) }
 }
 
-/// Hands output strips to ``StreamedOutput`` on a thread of its own, so that
+extension FileSink.Mode {
+    /// Whether rows reach the files strip by strip (not a mosaic drawn whole).
+    var isStreamed: Bool {
+        if case .whole = self { return false }
+        return true
+    }
+}
+
+/// Hands output strips to ``FileSink`` on a thread of its own, so that
 /// mapping and encoding (zlib's deflate is most of a PNG's time) overlap the
 /// decoding and the convolution of the next strips. Two strips are in flight
 /// at most; rows reach the files in order. The first error the encoder meets
 /// is thrown by the next ``write(rows:_:)`` or by ``finish()``.
 final class WriteBehind: @unchecked Sendable {
-    private let sink: StreamedOutput
+    private let sink: FileSink
     private let lock = NSLock()
     private let free = DispatchSemaphore(value: 2)
     private let ready = DispatchSemaphore(value: 0)
@@ -258,7 +271,7 @@ final class WriteBehind: @unchecked Sendable {
     private var spare: [[Float]] = []
     private var failure: CodecError?
 
-    init(_ sink: StreamedOutput) {
+    init(_ sink: FileSink) {
         self.sink = sink
         let thread = Thread { [self] in drain() }
         thread.stackSize = 8 << 20

@@ -1,5 +1,6 @@
 import ConvKit
 import ConvKitIO
+import ConvKitReport
 import Foundation
 
 /// A file of raw Float32 samples next to the output (`.NAME.scratch-XXXXXX`),
@@ -7,7 +8,33 @@ import Foundation
 /// min-max and signed maps. Read and written with pread/pwrite at element
 /// offsets, so it never counts in the process's resident memory. It is
 /// removed when released, on error, and on SIGINT/SIGTERM (``SignalCleanup``).
-final class ScratchFile {
+/// Floats addressed by element offset, written once and read back: where a
+/// two-pass map keeps the output between its passes.
+protocol FloatStore: AnyObject {
+    func write(_ src: UnsafePointer<Float>, count: Int, at offset: Int) throws(CodecError)
+    func read(into dst: UnsafeMutablePointer<Float>, count: Int, at offset: Int) throws(CodecError)
+    /// Frees the storage now (idempotent).
+    func remove()
+}
+
+/// A ``FloatStore`` in memory, for a run that holds the image whole anyway.
+final class MemoryStore: FloatStore {
+    private var data: [Float]
+
+    init(count: Int) { data = [Float](repeating: 0, count: count) }
+
+    func write(_ src: UnsafePointer<Float>, count: Int, at offset: Int) {
+        data.withUnsafeMutableBufferPointer { ($0.baseAddress! + offset).update(from: src, count: count) }
+    }
+
+    func read(into dst: UnsafeMutablePointer<Float>, count: Int, at offset: Int) {
+        data.withUnsafeBufferPointer { dst.update(from: $0.baseAddress! + offset, count: count) }
+    }
+
+    func remove() { data = [] }
+}
+
+final class ScratchFile: FloatStore {
     let path: String
     private let fd: Int32
     /// What the file holds, for `--json`.
