@@ -42,6 +42,8 @@ extension ImageEncoder {
         case .npy: fits = true
         case .png: fits = (1...4).contains(tensor.channels)
         case .jpeg: fits = tensor.channels == 1 || tensor.channels == 3
+        case .tiff: fits = options.depth == 32 || (1...4).contains(tensor.channels)
+        case .webp: fits = tensor.channels == 3 || tensor.channels == 4
         }
         if (layout == .auto && fits) || (layout == .mosaic && format == .npy) {
             try write(tensor, to: path, options: options)
@@ -64,7 +66,7 @@ extension ImageEncoder {
         }
         var note: String?
         if layout == .auto {
-            let fitting = format == .png ? "1-4" : "1 or 3"
+            let fitting = format == .png || format == .tiff ? "1-4" : format == .webp ? "3 or 4" : "1 or 3"
             note = "\(tensor.channels) channels do not fit one \(format.rawValue.uppercased()) (\(fitting)); "
                 + "wrote one file per channel: \(paths.first ?? "") ... \(paths.last ?? "")"
         }

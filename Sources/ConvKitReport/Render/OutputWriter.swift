@@ -13,7 +13,7 @@ public enum OutputWriter {
     public static func writeOutputs(_ tensor: Tensor, to path: String, layout: Layout, options: EncodeOptions,
                                     colormap: Colormap = .gray, names: [String]? = nil) throws(CodecError) -> (paths: [String], note: String?) {
         let ext = pathExtension(path)
-        if ext == "npy" { return try ImageEncoder.writeOutputs(tensor, to: path, layout: layout == .mosaic ? .auto : layout, options: options) }
+        if ImageEncoder.keepsValues(path: path, options: options) { return try ImageEncoder.writeOutputs(tensor, to: path, layout: layout == .mosaic ? .auto : layout, options: options) }
         let isJPEG = ["jpg", "jpeg", "jpe", "jfif"].contains(ext)
         switch layout {
         case .channels where colormap == .gray:

@@ -58,7 +58,7 @@ final class StreamedOutput {
         self.colormap = colormap
         map = options.map
         let ext = OutputWriter.pathExtension(path)
-        isNPY = ext == "npy"
+        isNPY = ImageEncoder.keepsValues(path: path, options: options)  // .npy, float TIFF: raw values
         let isJPEG = ["jpg", "jpeg", "jpe", "jfif"].contains(ext)
         lo = Array(repeating: .infinity, count: shape.channels)
         hi = Array(repeating: -.infinity, count: shape.channels)
