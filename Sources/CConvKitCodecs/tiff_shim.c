@@ -158,7 +158,16 @@ static int open_read(ckit_tiff_ctx *ctx, const char *name) {
     int status = ckit_tiff_client_open(ctx, name, "rm");
     if (status != CKIT_OK) return status;
     tdir_t n = TIFFNumberOfDirectories(ctx->tif);
-    if (ctx->message[0]) return CKIT_ELIBRARY; /* e.g. an IFD loop */
+    if (ctx->message[0]) return CKIT_ELIBRARY;
+    /* libtiff treats a chain of IFDs that loops back as ending there, with a
+     * warning; a file whose directories loop is damaged, so it is refused. */
+    const char *loop = strstr(ctx->warnings, "IFD loop");
+    if (loop) {
+        const char *start = loop, *end = strchr(loop, '\n');
+        while (start > ctx->warnings && start[-1] != '\n') start--;
+        snprintf(ctx->message, sizeof ctx->message, "%.*s", (int)(end ? end - start : (long)strlen(start)), start);
+        return CKIT_ELIBRARY;
+    }
     if (n == 0) return ckit_tiff_fail(ctx, "the file has no image directory");
     ctx->pages = n;
     return CKIT_OK;
@@ -292,6 +301,15 @@ static int load_band(ckit_tiff_ctx *ctx, uint32_t b) {
         if (!in->tiled) {
             uint32_t strip = TIFFComputeStrip(tif, top, (uint16_t)p);
             tmsize_t want = (tmsize_t)(ctx->band_row_bytes * rows);
+            /* libtiff reads an uncompressed strip by its expected size whatever
+             * StripByteCounts says; a count that disagrees means a damaged file. */
+            uint64_t count = TIFFGetStrileByteCount(tif, strip);
+            if (in->compression == COMPRESSION_NONE && count < (uint64_t)want) {
+                snprintf(ctx->message, sizeof ctx->message,
+                         "StripByteCounts gives strip %u %llu bytes, its %u rows need %lld", strip,
+                         (unsigned long long)count, rows, (long long)want);
+                return CKIT_ELIBRARY;
+            }
             tmsize_t got = TIFFReadEncodedStrip(tif, strip, dst, want);
             if (got < 0) return ckit_tiff_fail(ctx, "cannot decode a strip");
             if (got < want) {
