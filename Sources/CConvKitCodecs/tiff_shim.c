@@ -393,6 +393,23 @@ int ckit_tiff_read_rows(ckit_tiff_ctx *ctx, float *out, size_t plane_stride, uin
                 for (uint32_t x = 0; x < w; x++)
                     o[c * plane_stride + x] = sample(src, x, in->bits, in->sample_format, invert && c == 0);
             }
+        } else if (!invert && in->sample_format == SAMPLEFORMAT_UINT && (in->bits == 8 || in->bits == 16)) {
+            /* The common cases, without a per-sample switch: the same arithmetic as sample(). */
+            const uint8_t *src = ctx->band + r * ctx->band_row_bytes;
+            uint16_t spp = ctx->spp;
+            if (in->bits == 8) {
+                for (uint16_t c = 0; c < spp; c++)
+                    for (uint32_t x = 0; x < w; x++) o[c * plane_stride + x] = (float)src[(size_t)x * spp + c] / 255.0f;
+            } else {
+                const uint16_t *s16 = (const uint16_t *)(const void *)src;
+                for (uint16_t c = 0; c < spp; c++)
+                    for (uint32_t x = 0; x < w; x++) o[c * plane_stride + x] = (float)s16[(size_t)x * spp + c] / 65535.0f;
+            }
+        } else if (in->sample_format == SAMPLEFORMAT_IEEEFP && in->bits == 32) {
+            const uint8_t *src = ctx->band + r * ctx->band_row_bytes;
+            uint16_t spp = ctx->spp;
+            for (uint16_t c = 0; c < spp; c++)
+                for (uint32_t x = 0; x < w; x++) memcpy(&o[c * plane_stride + x], src + 4 * ((size_t)x * spp + c), 4);
         } else {
             const uint8_t *src = ctx->band + r * ctx->band_row_bytes;
             uint16_t spp = ctx->spp;

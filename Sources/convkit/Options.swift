@@ -171,7 +171,7 @@ struct OutputOptions: ParsableArguments {
     var pngCompression: Int?
 
     @Option(name: .customLong("layout"),
-            help: "auto (1/3/4 channels as gray/RGB/RGBA, any other count as a mosaic), mosaic (one labelled tile per map) or channels (one file per map).")
+            help: "auto (1/3/4 channels as gray/RGB/RGBA, any other count as a mosaic), mosaic (one labelled tile per map), channels (one file per map) or pages (TIFF: one page per map).")
     var layoutChoice: Layout?
 
     var map: PixelMap { mapChoice ?? .clamp }

@@ -95,3 +95,26 @@ struct FormatCLITests {
         #expect(written.filter { $0.hasSuffix(".tiff") || $0.hasSuffix(".tif") }.count == 2, "\(written)")
     }
 }
+
+@Suite("CLI: --layout pages")
+struct PagesLayoutTests {
+    @Test("--layout pages writes one TIFF page per map, float values kept; other formats are refused")
+    func pages() throws {
+        let dir = try TempDir()
+        let input = FormatCLITests.fixture("u8_rgb_lzw.tif")
+        let out = dir.path("maps.tif")
+        let r = try CLI.run(["apply", input, "--kernel", "1x1:1", "--depth", "32", "--layout", "pages", "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rgb = try ImageDecoder.decode(path: input).tensor
+        let pages = try ImageDecoder.probePages(path: out)
+        #expect(pages.count == 3)
+        for p in 0..<3 {
+            var o = DecodeOptions()
+            o.page = p
+            #expect(try ImageDecoder.decode(path: out, options: o).tensor.data == rgb.channel(p).data)
+        }
+        let png = try CLI.run(["apply", input, "--kernel", "1x1:1", "--layout", "pages", "-o", dir.path("maps.png")])
+        #expect(png.status == 1)
+        #expect(png.stderr.contains("--layout pages writes one page per map into a TIFF"))
+    }
+}

@@ -16,6 +16,8 @@ public enum OutputWriter {
         if ImageEncoder.keepsValues(path: path, options: options) { return try ImageEncoder.writeOutputs(tensor, to: path, layout: layout == .mosaic ? .auto : layout, options: options) }
         let isJPEG = ["jpg", "jpeg", "jpe", "jfif"].contains(ext)
         switch layout {
+        case .pages:
+            return try ImageEncoder.writeOutputs(tensor, to: path, layout: .pages, options: options)
         case .channels where colormap == .gray:
             return try ImageEncoder.writeOutputs(tensor, to: path, layout: .channels, options: options)
         case .channels:
