@@ -228,6 +228,17 @@ int ckit_tiff_select(ckit_tiff_ctx *ctx, uint32_t page, ckit_tiff_info *info) {
         return CKIT_ETOOLARGE;
     }
     if (spp == 0) return refuse(ctx, "SamplesPerPixel is %ld%.0ld", 0, 0);
+    /* The decoded tensor holds width x height x samples floats: allow as many
+     * samples as max-pixels RGBA pixels have, so that 65535 declared samples
+     * per pixel cannot make a small file allocate terabytes. */
+    uint64_t decoded_channels = photo == PHOTOMETRIC_PALETTE ? 3 : spp;
+    if (ctx->max_pixels < UINT64_MAX / 4 &&
+        (uint64_t)in.width * in.height * decoded_channels > ctx->max_pixels * 4) {
+        snprintf(ctx->message, sizeof ctx->message,
+                 "declared %ux%u with %u samples per pixel exceeds max-pixels %llu x 4 samples", in.width, in.height,
+                 (unsigned)decoded_channels, (unsigned long long)ctx->max_pixels);
+        return CKIT_ETOOLARGE;
+    }
     int bits_ok = (fmt == SAMPLEFORMAT_IEEEFP) ? (bps == 32 || bps == 64)
                 : (fmt == SAMPLEFORMAT_UINT || fmt == SAMPLEFORMAT_INT)
                     ? (bps == 1 || bps == 2 || bps == 4 || bps == 8 || bps == 16 || bps == 32) : 0;
@@ -329,7 +340,12 @@ static int load_band(ckit_tiff_ctx *ctx, uint32_t b) {
             uint32_t tile = TIFFComputeTile(tif, t * in->tile_width, top, 0, (uint16_t)p);
             tmsize_t got = TIFFReadEncodedTile(tif, tile, scratch, tile_size);
             if (got < 0) { free(scratch); return ckit_tiff_fail(ctx, "cannot decode a tile"); }
-            if (got < tile_size) memset(scratch + got, 0, (size_t)(tile_size - got));
+            if (got < tile_size) {
+                free(scratch);
+                snprintf(ctx->message, sizeof ctx->message, "tile %u decodes to %lld bytes, %lld expected", tile,
+                         (long long)got, (long long)tile_size);
+                return CKIT_ELIBRARY;
+            }
             for (uint32_t r = 0; r < rows; r++)
                 memcpy(dst + r * ctx->band_row_bytes + t * tile_row_bytes, scratch + r * tile_row_bytes, tile_row_bytes);
         }

@@ -23,7 +23,7 @@ final class TIFFFile {
     static let name = "TIFF"
     /// The largest single allocation libtiff may make for one strip, tile or
     /// tag array: a declared size past this is refused before it is allocated.
-    static let maxAllocation: UInt64 = 1 << 30
+    static let maxAllocation: UInt64 = 512 << 20
 
     private let ctx: OpaquePointer
     let path: String
