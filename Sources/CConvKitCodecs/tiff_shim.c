@@ -268,7 +268,8 @@ int ckit_tiff_select(ckit_tiff_ctx *ctx, uint32_t page, ckit_tiff_info *info) {
     if (in.tiled) {
         TIFFGetField(tif, TIFFTAG_TILEWIDTH, &in.tile_width);
         TIFFGetField(tif, TIFFTAG_TILELENGTH, &in.tile_height);
-        if (!in.tile_width || !in.tile_height) return refuse(ctx, "tiles of %ldx%ld", in.tile_width, in.tile_height);
+        if (!in.tile_width || !in.tile_height || in.tile_width > 65536 || in.tile_height > 65536)
+            return refuse(ctx, "tiles of %ldx%ld (TIFF tiles are 16 to 65536 pixels a side)", in.tile_width, in.tile_height);
     } else {
         TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &in.rows_per_strip);
         if (in.rows_per_strip == 0 || in.rows_per_strip > in.height) in.rows_per_strip = in.height;
@@ -280,7 +281,7 @@ int ckit_tiff_select(ckit_tiff_ctx *ctx, uint32_t page, ckit_tiff_info *info) {
     uint64_t row_samples = in.planar == 2 ? 1 : spp;
     uint64_t band_width = in.tiled ? ((uint64_t)in.width + in.tile_width - 1) / in.tile_width * in.tile_width : in.width;
     uint64_t row_bytes = (band_width * row_samples * bps + 7) / 8;
-    if (in.tiled) row_bytes = (uint64_t)((in.width + in.tile_width - 1) / in.tile_width) *
+    if (in.tiled) row_bytes = (((uint64_t)in.width + in.tile_width - 1) / in.tile_width) *
                               (((uint64_t)in.tile_width * row_samples * bps + 7) / 8);
     uint32_t band_rows = in.tiled ? in.tile_height : in.rows_per_strip;
     uint64_t size = row_bytes * band_rows;
@@ -330,7 +331,8 @@ static int load_band(ckit_tiff_ctx *ctx, uint32_t b) {
             }
             continue;
         }
-        uint32_t across = (in->width + in->tile_width - 1) / in->tile_width;
+        /* 64-bit: width + tile_width - 1 passes 2^32 for a huge declared tile width. */
+        uint32_t across = (uint32_t)(((uint64_t)in->width + in->tile_width - 1) / in->tile_width);
         size_t tile_row_bytes = ctx->band_row_bytes / across;
         tmsize_t tile_size = (tmsize_t)(tile_row_bytes * in->tile_height);
         /* Each tile decodes into the band's tail scratch, then its rows move into place. */
