@@ -99,6 +99,8 @@ def main():
     tiff("u16_be_zstd.tif", u16c, "16-bit RGB, big-endian (MM), ZSTD", photometric="rgb", byteorder=">",
          compression="zstd")
     tiff("u8_rgb_bigtiff.tif", u8c, "8-bit RGB, BigTIFF", photometric="rgb", bigtiff=True)
+    tiff("u8_unknown_tag.tif", u8g, "8-bit gray with a private tag 65000 (libtiff warns: --strict refuses it)",
+         extratags=[(65000, "s", 0, "convkit test", True)])
     tiff("u8_gray_extra2.tif", np.dstack([u8g, u8c[..., 0]]), "8-bit gray + 1 unspecified extra sample",
          photometric="minisblack", extrasamples=["unspecified"])
 

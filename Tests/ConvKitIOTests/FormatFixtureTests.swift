@@ -247,3 +247,19 @@ struct FormatFixtureTests {
         #expect(error?.hint?.contains("multiples of 16") == true)
     }
 }
+
+@Suite("TIFF warnings and --strict")
+struct TIFFStrictTests {
+    @Test("libtiff's warning about an unknown tag is reported, and is an error with strict, from decode and the row reader")
+    func strictUnknownTag() throws {
+        let path = FormatFixtures.root + "/u8_unknown_tag.tif"
+        let lenient = try ImageDecoder.decode(path: path)
+        #expect(lenient.warnings.contains { $0.hasPrefix("libtiff: ") && $0.contains("65000") }, "\(lenient.warnings)")
+        var options = DecodeOptions()
+        options.strict = true
+        let error = #expect(throws: CodecError.self) { try ImageDecoder.decode(path: path, options: options) }
+        #expect(error?.codec == "TIFF")
+        #expect(error?.hint?.contains("--strict") == true)
+        #expect(throws: CodecError.self) { try ImageRowReader.open(path: path, options: options) }
+    }
+}
