@@ -119,7 +119,9 @@ enum ExtraRows {
         stored.autoOrient = false
         let image = try ImageDecoder.decode(bytes: RowFile.bytes(fd, count: fileSize, at: 0, path: path),
                                              name: path, options: stored)
-        return (.webp(image.tensor), image.info, image.warnings)
+        // The caller already has the extension warning; keep the library's only.
+        let own = ImageDecoder.extensionWarning(path: path, kind: .webp)
+        return (.webp(image.tensor), image.info, image.warnings.filter { $0 != own })
     }
 
     func read(rows: Range<Int>, into dst: UnsafeMutableBufferPointer<Float>) throws(CodecError) {
