@@ -81,7 +81,15 @@ let package = Package(
             name: "CFreeType", pkgConfig: "freetype2",
             providers: [.apt(["libfreetype-dev"])]
         ),
-        .target(name: "CConvKitCodecs", dependencies: ["CPNG", "CJPEG"]),
+        .systemLibrary(
+            name: "CTIFF", pkgConfig: "libtiff-4",
+            providers: [.apt(["libtiff-dev"])]
+        ),
+        .systemLibrary(
+            name: "CWebP", pkgConfig: "libwebp",
+            providers: [.apt(["libwebp-dev"])]
+        ),
+        .target(name: "CConvKitCodecs", dependencies: ["CPNG", "CJPEG", "CTIFF", "CWebP"]),
         // Masked stores (which Swift's SIMD types cannot express) for the kernels; header-only.
         .target(name: "CConvKitSIMD"),
         .target(name: "_ConvKitTestSupport", dependencies: ["ConvKit"]),

@@ -4,7 +4,7 @@
 // -Xswiftc -parse-as-library), see README.md.
 import PackageDescription
 
-let targets = ["FuzzPNG", "FuzzJPEG", "FuzzNPY", "FuzzKernelString", "FuzzPreset"]
+let targets = ["FuzzPNG", "FuzzJPEG", "FuzzNPY", "FuzzTIFF", "FuzzWebP", "FuzzKernelString", "FuzzPreset"]
 
 let package = Package(
     name: "convkit-fuzz",

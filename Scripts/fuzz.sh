@@ -4,7 +4,7 @@
 #   Scripts/fuzz.sh TARGET [SECONDS] [extra libFuzzer flags...]
 #   Scripts/fuzz.sh build           # build every target only
 #
-# TARGET: png | jpeg | npy | kernelstring | preset (or FuzzPNG, ...).
+# TARGET: png | jpeg | npy | tiff | webp | kernelstring | preset (or FuzzPNG, ...).
 # Seeds: Fixtures/corpus and ../shared/corpus (when present) by format, Filters/*.yaml
 # for presets, a few kernel strings. The working corpus grows in .build-fuzz/corpus/TARGET;
 # crashers land in .build-fuzz/artifacts/TARGET/ (copy them to Fixtures/regressions/).
@@ -19,7 +19,7 @@ build() {
         -Xcc -fsanitize=fuzzer-no-link,address 2>&1 | grep -v "Cannot export local symbol" | tail -5)
 }
 
-target="${1:?usage: Scripts/fuzz.sh png|jpeg|npy|kernelstring|preset|build [SECONDS] [libFuzzer flags]}"
+target="${1:?usage: Scripts/fuzz.sh png|jpeg|npy|tiff|webp|kernelstring|preset|build [SECONDS] [libFuzzer flags]}"
 if [[ "$target" == build ]]; then build; exit 0; fi
 seconds="${2:-600}"
 shift $(( $# >= 2 ? 2 : 1 ))
@@ -27,6 +27,8 @@ case "$target" in
     png|FuzzPNG) name=FuzzPNG; globs=("*.png" "*.PNG"); maxlen=600000 ;;
     jpeg|jpg|FuzzJPEG) name=FuzzJPEG; globs=("*.jpg" "*.jpeg"); maxlen=600000 ;;
     npy|FuzzNPY) name=FuzzNPY; globs=("*.npy"); maxlen=65536 ;;
+    tiff|tif|FuzzTIFF) name=FuzzTIFF; globs=("*.tif" "*.tiff"); maxlen=200000 ;;
+    webp|FuzzWebP) name=FuzzWebP; globs=("*.webp"); maxlen=200000 ;;
     kernelstring|FuzzKernelString) name=FuzzKernelString; globs=(); maxlen=4096 ;;
     preset|FuzzPreset) name=FuzzPreset; globs=(); maxlen=16384 ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
@@ -41,7 +43,7 @@ corpus="$scratch/corpus/$name"
 artifacts="$scratch/artifacts/$name"
 mkdir -p "$corpus" "$artifacts"
 seeds=()
-for dir in "$root/Fixtures/corpus" "$root/../shared/corpus" "$root/Fixtures/regressions"; do
+for dir in "$root/Fixtures/corpus" "$root/Fixtures/formats" "$root/../shared/corpus" "$root/Fixtures/regressions"; do
     [[ -d "$dir" ]] || continue
     for g in "${globs[@]}"; do
         while IFS= read -r -d '' f; do seeds+=("$f"); done < <(find "$dir" -type f -iname "$g" -print0)

@@ -27,7 +27,7 @@ public struct BatchInput: Sendable, Hashable {
 /// The result is sorted by relative path and free of duplicates.
 public struct InputCollector {
     /// Extensions a directory walk picks up.
-    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "npy"]
+    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "npy", "tif", "tiff", "webp"]
 
     public var recursive = false
     /// Directories never entered (the output directory, when it sits inside an input).
@@ -115,7 +115,7 @@ public struct InputCollector {
             notes.append("\(root): \(skippedDirs) subfolder\(skippedDirs == 1 ? "" : "s") left out (add --recursive to include them)")
         }
         if skippedFiles > 0 {
-            notes.append("\(root): \(skippedFiles) file\(skippedFiles == 1 ? "" : "s") without a .png, .jpg, .jpeg or .npy extension left out "
+            notes.append("\(root): \(skippedFiles) file\(skippedFiles == 1 ? "" : "s") without a .png, .jpg, .jpeg, .tif, .tiff, .webp or .npy extension left out "
                 + "(name them on the command line or in --from-list to process them anyway)")
         }
         return found

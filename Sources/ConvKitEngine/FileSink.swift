@@ -63,7 +63,7 @@ final class FileSink {
         self.colormap = colormap
         map = options.map
         let ext = OutputWriter.pathExtension(path)
-        isNPY = ext == "npy"
+        isNPY = ImageEncoder.keepsValues(path: path, options: options)  // .npy, float TIFF: raw values
         let isJPEG = ["jpg", "jpeg", "jpe", "jfif"].contains(ext)
         ranges = Array(repeating: SampleRange(), count: shape.channels)
         var plain = options

@@ -1,6 +1,6 @@
 import ConvKit
 
-/// Reads PNG, JPEG and NumPy `.npy` files into Float32 (C, H, W) tensors.
+/// Reads PNG, JPEG, TIFF, WebP and NumPy `.npy` files into Float32 (C, H, W) tensors.
 ///
 /// The format is decided by the content (magic bytes); a file whose extension
 /// says otherwise still decodes, with a warning. Declared sizes are checked
@@ -48,6 +48,8 @@ public enum ImageDecoder {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return .png }
         if bytes.starts(with: [0xFF, 0xD8]) { return .jpeg }
         if NPY.isNPY(bytes) { return .npy }
+        if TIFFCodec.isTIFF(bytes) { return .tiff }
+        if WebPCodec.isWebP(bytes) { return .webp }
         return nil
     }
 
@@ -57,6 +59,8 @@ public enum ImageDecoder {
         case "png": .png
         case "jpg", "jpeg", "jpe", "jfif": .jpeg
         case "npy": .npy
+        case "tif", "tiff": .tiff
+        case "webp": .webp
         default: nil
         }
     }
@@ -76,8 +80,11 @@ public enum ImageDecoder {
                              pixels: Bool) throws(CodecError) -> DecodedImage {
         guard let kind = format(of: bytes) else { throw notAnImage(bytes, path: path) }
         var warnings = extensionWarning(path: path, kind: kind).map { [$0] } ?? []
-        if kind == .npy {
-            return try readNPY(bytes, path: path, options: options, pixels: pixels, warnings: warnings)
+        switch kind {
+        case .npy: return try readNPY(bytes, path: path, options: options, pixels: pixels, warnings: warnings)
+        case .tiff: return try TIFFCodec.read(bytes, path: path, options: options, pixels: pixels, warnings: warnings)
+        case .webp: return try WebPCodec.read(bytes, path: path, options: options, pixels: pixels, warnings: warnings)
+        case .png, .jpeg: break
         }
         let raw = kind == .png
             ? try PNGCodec.read(bytes, path: path, maxPixels: options.maxPixels, pixels: pixels)
@@ -103,8 +110,8 @@ public enum ImageDecoder {
     /// The error for a file that is none of the formats; `head` is its start.
     static func notAnImage(_ head: [UInt8], path: String) -> CodecError {
         let shown = head.prefix(8).map { hex($0) }.joined(separator: " ")
-        return CodecError(path: path, "not a PNG, JPEG or NumPy file",
-                          hint: "expected the magic bytes 89 50 4E 47 (PNG), FF D8 (JPEG) or 93 4E 55 4D 50 59 (NumPy); the file starts \(shown)")
+        return CodecError(path: path, "not a PNG, JPEG, TIFF, WebP or NumPy file",
+                          hint: "expected the magic bytes 89 50 4E 47 (PNG), FF D8 (JPEG), 49 49 2A 00 / 4D 4D 00 2A (TIFF), 52 49 46 46 .. 57 45 42 50 (WebP) or 93 4E 55 4D 50 59 (NumPy); the file starts \(shown)")
     }
 
     /// The warning for an extension that names another format than the content.
@@ -116,7 +123,7 @@ public enum ImageDecoder {
 
     /// The error `--strict` makes of the first library warning.
     static func strictError(path: String, kind: ImageFormat, _ warning: String) -> CodecError {
-        CodecError(path: path, codec: kind == .png ? PNGCodec.name : JPEGCodec.name, warning,
+        CodecError(path: path, codec: kind.rawValue.uppercased(), warning,
                    hint: "the decoder found damaged data; without --strict it decodes with a warning")
     }
 

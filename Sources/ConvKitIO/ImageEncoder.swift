@@ -7,9 +7,16 @@ import ConvKit
 ///     options.map = .signed                    // 0 -> mid grey
 ///     options.text = ["Software": "convkit"]   // PNG tEXt chunks
 public struct EncodeOptions: Sendable {
-    /// Bits per PNG sample: 8 or 16. Ignored for JPEG (always 8) and `.npy`.
+    /// Bits per PNG sample: 8 or 16; TIFF also 32 (float samples, written
+    /// as they are: no mapping). Ignored for JPEG and WebP (always 8) and `.npy`.
     public var depth = 8
-    /// JPEG quality, 1-100 (libjpeg's scale). Ignored otherwise.
+    /// TIFF compression (none, LZW or Deflate, with the predictor).
+    public var tiffCompression = TIFFCompression.none
+    /// TIFF tile side (a multiple of 16), or 0 for strips.
+    public var tiffTile = 0
+    /// WebP: lossless (exact RGB and alpha) instead of lossy at ``quality``.
+    public var webpLossless = false
+    /// JPEG and lossy WebP quality, 1-100. Ignored otherwise.
     public var quality = 90
     /// PNG zlib level, 0-9 (libpng keeps its adaptive row filters at every level).
     public var pngCompression = EncodeOptions.defaultPNGCompression
@@ -54,6 +61,11 @@ public enum ImageEncoder {
             return try JPEGCodec.encode(options.map.apply(tensor), quality: options.quality, path: path)
         case .npy:
             return NPY.encode(tensor)
+        case .tiff:
+            return try TIFFCodec.encode(pages: [tensor], options: options, path: path)
+        case .webp:
+            return try WebPCodec.encode(options.map.apply(tensor), quality: options.quality,
+                                        lossless: options.webpLossless, path: path)
         }
     }
 
@@ -90,6 +102,10 @@ public enum ImageEncoder {
                 throw CodecError(path: path, codec: codec, "\(shape.width)x\(shape.height) exceeds JPEG's 65500 limit",
                                  hint: "use .png or .npy")
             }
+        case .tiff:
+            try TIFFCodec.validate(shape, path: path, options: options)
+        case .webp:
+            try WebPCodec.validate(shape, path: path, options: options)
         case .npy:
             break
         }
@@ -100,7 +116,7 @@ public enum ImageEncoder {
         let ext = ImageDecoder.pathExtension(path)
         guard let format = ImageDecoder.format(ofExtension: ext) else {
             throw CodecError(path: path, ext.isEmpty ? "the output has no extension" : "unknown output extension .\(ext)",
-                             hint: "end the output name with .png, .jpg, .jpeg or .npy")
+                             hint: "end the output name with .png, .jpg, .jpeg, .tif, .tiff, .webp or .npy")
         }
         return format
     }

@@ -11,6 +11,10 @@ public enum ImageFormat: String, Sendable {
     case jpeg
     /// NumPy `.npy`: starts `93 4E 55 4D 50 59` (`\x93NUMPY`).
     case npy
+    /// TIFF: starts `II*\0` or `MM\0*` (BigTIFF `II+\0`, `MM\0+`).
+    case tiff
+    /// WebP: starts `RIFF`, then `WEBP` at byte 8.
+    case webp
 }
 
 /// How ``ImageDecoder`` reads a file.
@@ -29,6 +33,8 @@ public struct DecodeOptions: Sendable {
     /// libpng's CRC or chunk warnings) as an error. Off by default, when the
     /// warnings are reported with the decoded image (`--strict`).
     public var strict = false
+    /// The page of a multi-page TIFF to read, from 0 (`--page`).
+    public var page = 0
 
     public init() {}
 }
@@ -52,11 +58,16 @@ public struct ImageInfo: Sendable, Equatable {
     /// palette 3, or 4 with tRNS; JPEG CMYK/YCCK 3.
     public var channels: Int
     /// PNG: IHDR bit depth (1, 2, 4, 8, 16); JPEG: sample precision;
-    /// `.npy`: bits per stored element (8, 16, 32, 64).
+    /// `.npy`: bits per stored element (8, 16, 32, 64); TIFF: BitsPerSample;
+    /// WebP: 8.
     public var bitDepth: Int
     /// The EXIF Orientation tag (1-8) when the file has a readable one,
     /// whether or not it was applied; nil when absent or broken.
     public var orientation: Int?
+    /// TIFF: the number of pages (IFDs) in the file; nil for other formats.
+    public var pages: Int?
+    /// TIFF: `uint`, `int` or `float` samples; nil for other formats.
+    public var sampleFormat: String?
 
     public init(format: ImageFormat, width: Int, height: Int, storedWidth: Int, storedHeight: Int,
                 channels: Int, bitDepth: Int, orientation: Int? = nil) {

@@ -31,58 +31,70 @@ public enum NPY {
 
     public static func isNPY(_ bytes: some Collection<UInt8>) -> Bool { bytes.starts(with: magic) }
 
-    /// Parses the header of `bytes`; `path` names the file in errors.
+    /// The largest header dict NumPy reads by default (`max_header_size`,
+    /// 10,000 characters); a larger one is refused as `numpy.load` refuses it.
+    static let maxHeaderCharacters = 10_000
+
+    /// Parses the header of `bytes` by NumPy's rules (see ``NPYHeaderLiteral``):
+    /// versions 1.0, 2.0 and 3.0, a header length inside the file, a dict
+    /// with exactly the keys descr, fortran_order and shape, a string descr,
+    /// a bool fortran_order, a tuple of sizes. `path` names the file in errors.
     public static func header(_ bytes: [UInt8], path: String) throws(CodecError) -> Header {
         func fail(_ m: String, hint: String? = nil) -> CodecError { CodecError(path: path, codec: "NPY", m, hint: hint) }
-        guard bytes.count >= 10, isNPY(bytes) else { throw fail("not a NumPy file (no \\x93NUMPY magic)") }
+        guard bytes.count >= 8, isNPY(bytes) else { throw fail("not a NumPy file (no \\x93NUMPY magic)") }
         let major = bytes[6], minor = bytes[7]
-        let headerLength: Int, start: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            start = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw fail("header is cut short") }
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            start = 12
-        default:
-            throw fail("format version \(major).\(minor) is not supported", hint: "convkit reads versions 1.0, 2.0 and 3.0")
+        guard (1...3).contains(major), minor == 0 else {
+            throw fail("format version \(major).\(minor) is not supported", hint: "NumPy writes versions 1.0, 2.0 and 3.0")
         }
-        guard start + headerLength <= bytes.count else { throw fail("header of \(headerLength) bytes is cut short") }
+        let start = major == 1 ? 10 : 12
+        guard bytes.count >= start else {
+            throw fail("the header length is cut short: the file has \(bytes.count) bytes", hint: "the file is truncated")
+        }
+        let headerLength = major == 1
+            ? Int(bytes[8]) | Int(bytes[9]) << 8
+            : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        guard start + headerLength <= bytes.count else {
+            throw fail("header of \(headerLength) bytes is cut short: the file has \(bytes.count - start) after the length",
+                       hint: "the file is truncated or its header length is wrong")
+        }
         let encoding: String.Encoding = major == 3 ? .utf8 : .isoLatin1
         guard let text = String(bytes: bytes[start..<(start + headerLength)], encoding: encoding) else {
-            throw fail("header is not text")
+            throw fail("header is not UTF-8 text", hint: "format 3.0 headers are UTF-8")
         }
-        guard let descr = value(of: "descr", in: text), let order = value(of: "fortran_order", in: text),
-              let shapeText = value(of: "shape", in: text) else {
-            throw fail("header '\(text.trimmingCharacters(in: .whitespacesAndNewlines))' lacks descr, fortran_order or shape")
+        guard text.count <= maxHeaderCharacters else {
+            throw fail("header of \(text.count) characters is longer than NumPy's limit of \(maxHeaderCharacters)",
+                       hint: "numpy.load refuses it too; the file is damaged")
         }
-        let dtype = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
-        guard order == "False" || order == "True" else { throw fail("fortran_order '\(order)' is not True or False") }
-        let inner = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
+        let shown = String(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(120))
+        let literal: NPYHeaderLiteral.Value
+        do {
+            literal = try NPYHeaderLiteral.parse(text, allowLongSuffix: major <= 2)
+        } catch {
+            throw fail("cannot parse header '\(shown)': \(error.message)", hint: "the header must be a Python dict literal")
+        }
+        guard case .dict(let entries) = literal else { throw fail("header '\(shown)' is not a dictionary") }
+        let keys = entries.map(\.0)
+        guard Set(keys) == ["descr", "fortran_order", "shape"] else {
+            throw fail("header keys \(keys.sorted()) are not exactly descr, fortran_order and shape")
+        }
+        let dict = Dictionary(entries, uniquingKeysWith: { _, last in last })
+        guard case .tuple(let dims)? = dict["shape"] else {
+            throw fail("shape \(dict["shape"]?.description ?? "") is not a tuple")
+        }
         var shape: [Int] = []
-        for part in inner.split(separator: ",") {
-            let t = part.trimmingCharacters(in: .whitespaces)
-            if t.isEmpty { continue }
-            guard let n = Int(t), n >= 0 else { throw fail("shape '\(shapeText)' is not a tuple of sizes") }
+        for d in dims {
+            guard case .int(let n) = d, n >= 0 else { throw fail("shape \(dims.map(\.description)) is not a tuple of sizes") }
             shape.append(n)
         }
-        return Header(version: (major, minor), dtype: dtype, fortranOrder: order == "True",
-                      shape: shape, dataOffset: start + headerLength)
-    }
-
-    /// The raw text after `'key':` in a header dict, up to the matching end.
-    private static func value(of key: String, in text: String) -> String? {
-        guard let k = text.range(of: "'\(key)'") ?? text.range(of: "\"\(key)\"") else { return nil }
-        var rest = text[k.upperBound...].drop { $0 == " " }
-        guard rest.first == ":" else { return nil }
-        rest = rest.dropFirst().drop { $0 == " " }
-        if rest.first == "(" {
-            guard let close = rest.firstIndex(of: ")") else { return nil }
-            return String(rest[...close])
+        guard case .bool(let fortran)? = dict["fortran_order"] else {
+            throw fail("fortran_order \(dict["fortran_order"]?.description ?? "") is not True or False")
         }
-        let end = rest.firstIndex { $0 == "," || $0 == "}" } ?? rest.endIndex
-        return String(rest[..<end]).trimmingCharacters(in: .whitespaces)
+        guard case .string(let dtype)? = dict["descr"] else {
+            throw fail("descr \(dict["descr"]?.description ?? "") is not a dtype string",
+                       hint: "structured dtypes are not read; convert to <f4, <f8, |u1 or <u2")
+        }
+        return Header(version: (major, minor), dtype: dtype, fortranOrder: fortran,
+                      shape: shape, dataOffset: start + headerLength)
     }
 
     /// Checks a header against what convkit reads and returns its (C, H, W).

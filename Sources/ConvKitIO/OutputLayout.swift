@@ -15,6 +15,9 @@ public enum Layout: String, Sendable, CaseIterable {
     case mosaic
     /// Always one single-channel file per channel: `stem-000.ext`, `stem-001.ext`, ...
     case channels
+    /// TIFF only: one file, one page per map (map 0 first), each a
+    /// single-channel page of the output depth.
+    case pages
 }
 
 extension ImageEncoder {
@@ -37,11 +40,23 @@ extension ImageEncoder {
     public static func writeOutputs(_ tensor: Tensor, to path: String, layout: Layout,
                                     options: EncodeOptions) throws(CodecError) -> (paths: [String], note: String?) {
         let format = try outputFormat(path)
+        if layout == .pages {
+            guard format == .tiff else {
+                throw CodecError(path: path, "--layout pages writes one page per map into a TIFF",
+                                 hint: "end the output name with .tif or .tiff, or use --layout channels")
+            }
+            try validate(Shape(channels: 1, height: tensor.height, width: tensor.width), as: .tiff, path: path, options: options)
+            let maps = (0..<tensor.channels).map { tensor.channel($0) }
+            try AtomicFile.write(try TIFFCodec.encode(pages: maps, options: options, path: path), to: path)
+            return ([path], nil)
+        }
         let fits: Bool
         switch format {
         case .npy: fits = true
         case .png: fits = (1...4).contains(tensor.channels)
         case .jpeg: fits = tensor.channels == 1 || tensor.channels == 3
+        case .tiff: fits = options.depth == 32 || (1...4).contains(tensor.channels)
+        case .webp: fits = tensor.channels == 3 || tensor.channels == 4
         }
         if (layout == .auto && fits) || (layout == .mosaic && format == .npy) {
             try write(tensor, to: path, options: options)
@@ -64,7 +79,7 @@ extension ImageEncoder {
         }
         var note: String?
         if layout == .auto {
-            let fitting = format == .png ? "1-4" : "1 or 3"
+            let fitting = format == .png || format == .tiff ? "1-4" : format == .webp ? "3 or 4" : "1 or 3"
             note = "\(tensor.channels) channels do not fit one \(format.rawValue.uppercased()) (\(fitting)); "
                 + "wrote one file per channel: \(paths.first ?? "") ... \(paths.last ?? "")"
         }

@@ -8,13 +8,13 @@ import ConvKitEngine
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a convolution on one image and write the result (with no kernel: convert).",
-        discussion: "Output format by extension: .png (8 or 16-bit), .jpg/.jpeg, .npy (raw float32, exact)."
+        discussion: "Output format by extension: .png (8 or 16-bit), .jpg/.jpeg, .tif/.tiff (8 or 16-bit, or --depth 32: float32, exact), .webp (--quality or --lossless), .npy (raw float32, exact)."
     )
 
-    @Argument(help: "A PNG, JPEG or .npy file (the format is decided by content).")
+    @Argument(help: "A PNG, JPEG, TIFF, WebP or .npy file (the format is decided by content).")
     var input: String
 
-    @Option(name: .shortAndLong, help: "The output file: .png, .jpg, .jpeg or .npy.")
+    @Option(name: .shortAndLong, help: "The output file: .png, .jpg, .jpeg, .tif, .tiff, .webp or .npy.")
     var output: String
 
     @OptionGroup var pipelineOptions: PipelineOptions

@@ -17,3 +17,4 @@ extension Padding: ExpressibleByArgument {
 extension Size2: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument, name: "value") }
 }
+extension TIFFCompression: ExpressibleByArgument {}

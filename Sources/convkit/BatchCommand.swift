@@ -11,7 +11,7 @@ struct Batch: ParsableCommand {
         discussion: """
             Outputs mirror the inputs' paths under --out-dir: a folder argument is the root of its files \
             (photos/2024/a.jpg -> OUT/2024/a.png with --recursive), files named directly share their common \
-            folder. Folders contribute .png, .jpg, .jpeg and .npy files; named or listed files are always \
+            folder. Folders contribute .png, .jpg, .jpeg, .tif, .tiff, .webp and .npy files; named or listed files are always \
             tried (the content decides the format). A bad input is reported and passed over; the exit status \
             is 1 at the end if any failed, 130 after SIGINT, 143 after SIGTERM. Each input gets a JSON line in \
             the manifest (path, output, status ok|failed|skipped, error, shapes, ms, pipeline fingerprint).
@@ -29,7 +29,7 @@ struct Batch: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup var streamFlags: StreamFlags
 
-    @Option(help: "Output format: png, jpg or npy.")
+    @Option(help: "Output format: png, jpg, tiff, webp or npy.")
     var format: OutputFormat = .png
 
     @Option(help: "Images in flight at once (default: one per core); the kernel threads are divided among them.")
@@ -94,7 +94,7 @@ struct Batch: ParsableCommand {
             let found = collector.collect(inputs + (try listedInputs()))
             collector.notes.forEach { warn($0) }
             guard !found.isEmpty else {
-                throw BatchError("no inputs found", hint: "name image files or folders; folders contribute .png, .jpg, .jpeg and .npy files")
+                throw BatchError("no inputs found", hint: "name image files or folders; folders contribute .png, .jpg, .jpeg, .tif, .tiff, .webp and .npy files")
             }
             let summary = try BatchRunner(inputs: found, options: options).run()
             print("convkit batch: " + summary.line)
@@ -120,13 +120,15 @@ struct Batch: ParsableCommand {
 
 /// `--format`: the output format of `batch`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case png, jpg, jpeg, npy
+    case png, jpg, jpeg, npy, tiff, tif, webp
 
     var imageFormat: ImageFormat {
         switch self {
         case .png: .png
         case .jpg, .jpeg: .jpeg
         case .npy: .npy
+        case .tiff, .tif: .tiff
+        case .webp: .webp
         }
     }
 }

@@ -45,8 +45,9 @@ extension Analysis {
     /// The clipping and quantisation of writing `tensor` to `path` with `options`; nil for `.npy`.
     static func quantization(_ tensor: Tensor, path: String, options: EncodeOptions) -> QuantizationReport? {
         let lower = path.lowercased()
-        guard !lower.hasSuffix(".npy") else { return nil }
-        return QuantizationReport(tensor, map: options.map, depth: lower.hasSuffix(".png") ? options.depth : 8)
+        guard !ImageEncoder.keepsValues(path: path, options: options) else { return nil }
+        let deep = lower.hasSuffix(".png") || lower.hasSuffix(".tif") || lower.hasSuffix(".tiff")
+        return QuantizationReport(tensor, map: options.map, depth: deep ? options.depth : 8)
     }
 }
 

@@ -19,7 +19,7 @@ struct Compare: ParsableCommand {
             """
     )
 
-    @Argument(help: "A PNG, JPEG or .npy file.")
+    @Argument(help: "A PNG, JPEG, TIFF, WebP or .npy file.")
     var input: String
 
     @Option(name: .shortAndLong, help: "The grid, a .png file.")

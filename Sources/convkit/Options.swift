@@ -139,14 +139,18 @@ struct DecodeFlags: ParsableArguments {
         """, valueName: "BYTES"))
     var maxBytes: Int = MemoryBudget.defaultMaxBytes
 
-    @Flag(help: "Treat decoder warnings (libjpeg's corrupt-data warnings, libpng's) as errors.")
+    @Flag(help: "Treat decoder warnings (libjpeg's corrupt-data warnings, libpng's, libtiff's) as errors.")
     var strict = false
+
+    @Option(help: "The page of a multi-page TIFF to read, from 0 (`info` lists them).")
+    var page: Int = 0
 
     var options: DecodeOptions {
         var o = DecodeOptions()
         o.autoOrient = !noAutoOrient
         o.maxPixels = maxPixels
         o.strict = strict
+        o.page = page
         return o
     }
 }
@@ -157,17 +161,26 @@ struct OutputOptions: ParsableArguments {
             help: "Float to pixel: clamp ([0,1]), minmax (per map), abs (|x| clamped), signed (0 is mid-grey). Default: the preset's, else clamp.")
     var mapChoice: PixelMap?
 
-    @Option(name: .customLong("depth"), help: "PNG bit depth, 8 or 16.")
+    @Option(name: .customLong("depth"), help: "PNG and TIFF bit depth, 8 or 16; TIFF also 32 (float, values written as they are, no --map).")
     var depthChoice: Int?
 
-    @Option(name: .customLong("quality"), help: "JPEG quality, 1-100.")
+    @Option(name: .customLong("quality"), help: "JPEG and lossy WebP quality, 1-100.")
     var qualityChoice: Int?
+
+    @Option(help: "TIFF compression: none (default), lzw or deflate.")
+    var compression: TIFFCompression?
+
+    @Option(help: ArgumentHelp("Write TIFF in tiles of N x N pixels (a multiple of 16) instead of strips.", valueName: "N"))
+    var tile: Int?
+
+    @Flag(help: "Write WebP losslessly (exact RGB and alpha) instead of lossy at --quality.")
+    var lossless = false
 
     @Option(help: "PNG zlib level, 0-9 (default 2: fast; 6 is libpng's default, about 20 % smaller and 2.5x slower).")
     var pngCompression: Int?
 
     @Option(name: .customLong("layout"),
-            help: "auto (1/3/4 channels as gray/RGB/RGBA, any other count as a mosaic), mosaic (one labelled tile per map) or channels (one file per map).")
+            help: "auto (1/3/4 channels as gray/RGB/RGBA, any other count as a mosaic), mosaic (one labelled tile per map), channels (one file per map) or pages (TIFF: one page per map).")
     var layoutChoice: Layout?
 
     var map: PixelMap { mapChoice ?? .clamp }
@@ -185,7 +198,8 @@ struct OutputOptions: ParsableArguments {
     var mkdir = false
 
     func validate() throws {
-        guard depth == 8 || depth == 16 else { throw ValidationError("--depth must be 8 or 16") }
+        guard [8, 16, 32].contains(depth) else { throw ValidationError("--depth must be 8 or 16 (or 32 for TIFF)") }
+        if let tile, tile <= 0 || tile % 16 != 0 { throw ValidationError("--tile must be a positive multiple of 16") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
         if let pngCompression, !(0...9).contains(pngCompression) { throw ValidationError("--png-compression must be between 0 and 9") }
     }
@@ -199,6 +213,9 @@ struct OutputOptions: ParsableArguments {
         o.pngCompression = pngCompression ?? EncodeOptions.defaultPNGCompression
         o.map = mapChoice ?? defaults?.map ?? .clamp
         o.text = text
+        o.tiffCompression = compression ?? .none
+        o.tiffTile = tile ?? 0
+        o.webpLossless = lossless
         return o
     }
     @Option(help: "gray, viridis, magma or coolwarm, for single maps and mosaic tiles (coolwarm diverges around 0 with --map signed).")

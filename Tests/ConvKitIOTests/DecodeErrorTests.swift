@@ -84,9 +84,10 @@ struct DecodeErrorTests {
     @Test("Text is not an image, and the hint lists the magic bytes")
     func notAnImage() {
         let error = #expect(throws: CodecError.self) { try ImageDecoder.decode(path: Corpus.path("misc/text_named.png")) }
-        #expect(error?.message == "not a PNG, JPEG or NumPy file")
+        #expect(error?.message == "not a PNG, JPEG, TIFF, WebP or NumPy file")
         #expect(error?.hint?.contains("89 50 4E 47") == true)
         #expect(error?.hint?.contains("FF D8") == true)
+        #expect(error?.hint?.contains("49 49 2A 00") == true)
     }
 
     @Test("A lying extension decodes by content, with a warning", arguments: [

@@ -148,7 +148,7 @@ struct EncodeTests {
     }
 
     @Test("Unknown extensions and bad channel counts are refused with a hint", arguments: [
-        ("out.tiff", 3), ("out", 3), ("out.jpg", 2), ("out.jpg", 4), ("out.png", 6),
+        ("out.gif", 3), ("out", 3), ("out.jpg", 2), ("out.jpg", 4), ("out.png", 6),
     ])
     func refusedOutputs(_ name: String, _ channels: Int) throws {
         let dir = try temporaryDirectory()

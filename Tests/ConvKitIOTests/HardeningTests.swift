@@ -14,7 +14,7 @@ enum Regressions {
 
     /// Every regression input of the image decoders (PNG, JPEG and NPY targets).
     static let decoderInputs: [String] = {
-        ["FuzzPNG", "FuzzJPEG", "FuzzNPY"].flatMap { target in
+        ["FuzzPNG", "FuzzJPEG", "FuzzNPY", "FuzzTIFF", "FuzzWebP"].flatMap { target in
             listing(root + "/" + target).map { "\(target)/\($0)" }
         }
     }()

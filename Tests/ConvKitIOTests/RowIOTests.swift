@@ -488,7 +488,7 @@ struct RowIOWriterTests {
             ("e.jpg", Shape(channels: 2, height: 2, width: 2), EncodeOptions()),
             ("f.jpeg", Shape(channels: 3, height: 2, width: 2), quality0),
             ("g.jpg", Shape(channels: 1, height: 2, width: 70_000), EncodeOptions()),
-            ("h.tiff", Shape(channels: 1, height: 2, width: 2), EncodeOptions()),
+            ("h.gif", Shape(channels: 1, height: 2, width: 2), EncodeOptions()),
             ("missing/i.png", Shape(channels: 1, height: 2, width: 2), EncodeOptions()),
         ]
         for (name, shape, options) in cases {

@@ -1,6 +1,6 @@
 /*
- * ckit_codecs.h: the narrow C shim between convkit (Swift) and libpng /
- * libjpeg.
+ * ckit_codecs.h: the narrow C shim between convkit (Swift) and libpng,
+ * libjpeg, libtiff and libwebp.
  *
  * Why this shim exists: libpng and libjpeg report fatal errors by calling a
  * handler that must not return, and the only way to recover is setjmp/longjmp.
@@ -230,6 +230,120 @@ int ckit_jpeg_write_end(ckit_jpeg_ctx *ctx);
 
 /* The errno of the read or write that failed with CKIT_EIO (0 when none). */
 int ckit_jpeg_io_errno(const ckit_jpeg_ctx *ctx);
+
+/* ---- TIFF (libtiff) -------------------------------------------------- */
+
+/* libtiff reports through error and warning handlers, not longjmp: the shim
+ * installs per-file handlers (TIFFOpenOptionsSetErrorHandlerExtR) that save
+ * the message, prefixed by libtiff's module, in the context. All I/O goes
+ * through the context (pread/pwrite at its own offset on a caller's fd, or a
+ * memory buffer), so the caller's file offset is never moved. */
+
+typedef struct ckit_tiff_ctx ckit_tiff_ctx;
+
+/* One page (IFD) as read. */
+typedef struct ckit_tiff_info {
+    uint32_t width;
+    uint32_t height;
+    /* Channels of the decoded rows: samples per pixel (extra samples and
+     * alpha included), or 3 for a palette image. */
+    int32_t channels;
+    /* BitsPerSample as stored: 1, 2, 4, 8, 16, 32 or 64. */
+    int32_t bits;
+    /* SampleFormat: 1 unsigned, 2 signed, 3 IEEE float. */
+    int32_t sample_format;
+    /* PlanarConfiguration: 1 chunky, 2 planar. */
+    int32_t planar;
+    int32_t tiled;
+    uint32_t tile_width;
+    uint32_t tile_height;
+    uint32_t rows_per_strip;
+    /* The Compression and Photometric tags. */
+    int32_t compression;
+    int32_t photometric;
+    /* The Orientation tag, 1-8 (1 when absent or out of range). */
+    int32_t orientation;
+    /* 1 for BigTIFF. */
+    int32_t bigtiff;
+    /* ExtraSamples count, and 1 when the first one is alpha (associated or not). */
+    int32_t extra_samples;
+    int32_t has_alpha;
+} ckit_tiff_info;
+
+ckit_tiff_ctx *ckit_tiff_new(void);
+void ckit_tiff_free(ckit_tiff_ctx *ctx);
+
+/* The pixel limit checked against each page's declared width x height, and
+ * the largest single allocation libtiff may make (a strip, a tile, a tag
+ * array); 0 keeps libtiff's default. Call before opening. */
+int ckit_tiff_set_limits(ckit_tiff_ctx *ctx, uint64_t max_pixels, uint64_t max_alloc);
+
+/* The TIFF to read: `size` bytes at `data` (kept alive by the caller), or the
+ * open file `fd` (read with pread; the caller closes it). `name` prefixes no
+ * message (the Swift side names the file) but is libtiff's file name. Reads
+ * the first IFD and counts the pages (an IFD loop is an error). */
+int ckit_tiff_open_buffer(ckit_tiff_ctx *ctx, const uint8_t *data, size_t size, const char *name);
+int ckit_tiff_open_fd(ckit_tiff_ctx *ctx, int fd, const char *name);
+
+/* The number of pages (IFDs in the main chain). */
+int ckit_tiff_pages(const ckit_tiff_ctx *ctx, uint32_t *pages);
+
+/* Selects page `page` (0-based) and reports its layout, after the max-pixels
+ * check and the checks that the sample layout is one convkit reads. */
+int ckit_tiff_select(ckit_tiff_ctx *ctx, uint32_t page, ckit_tiff_info *info);
+
+/* Decodes stored rows [y, y + count) of the selected page as floats into
+ * `out`, planar: sample (c, y + i, x) goes to out[c * plane_stride + i * width + x].
+ * Unsigned integers map to x / (2^bits - 1) (MinIsWhite inverted), signed to
+ * x / (2^(bits-1) - 1), floats are kept (64-bit rounded to 32), palette
+ * entries expand to RGB / 65535. Rows may come in any order; the strip or
+ * row of tiles last decoded is kept, so reading top to bottom decodes each once. */
+int ckit_tiff_read_rows(ckit_tiff_ctx *ctx, float *out, size_t plane_stride, uint32_t y, uint32_t count);
+
+const char *ckit_tiff_warnings(const ckit_tiff_ctx *ctx);
+const char *ckit_tiff_strerror(const ckit_tiff_ctx *ctx);
+int ckit_tiff_io_errno(const ckit_tiff_ctx *ctx);
+
+/* Writing. `fd` -1 writes to memory (ckit_tiff_encoded); otherwise the open
+ * file `fd`, from offset 0 (the caller closes it). `bigtiff` 1 writes BigTIFF. */
+int ckit_tiff_write_open(ckit_tiff_ctx *ctx, int fd, int32_t bigtiff, const char *name);
+
+/* Begins a page: `channels` samples (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA,
+ * more: gray with unspecified extra samples), `bits` 8 or 16 (unsigned) or
+ * 32 (IEEE float), `compression` 1 none, 5 LZW, 8 Deflate (with the
+ * horizontal or float predictor), `tile` 0 for strips of about 64 KiB or a
+ * tile side (a multiple of 16). `page` of `pages` sets the PageNumber tag
+ * when pages > 1; `description` (may be NULL) goes into ImageDescription. */
+int ckit_tiff_write_begin(ckit_tiff_ctx *ctx, uint32_t width, uint32_t height, int32_t channels, int32_t bits,
+                          int32_t compression, uint32_t tile, uint32_t page, uint32_t pages,
+                          const char *description);
+/* The next `count` rows, interleaved samples (uint8_t, host uint16_t or float). */
+int ckit_tiff_write_rows(ckit_tiff_ctx *ctx, const void *pixels, size_t size, uint32_t count);
+/* Ends the page after its last row (writes its IFD). */
+int ckit_tiff_write_end(ckit_tiff_ctx *ctx);
+/* Closes the file; for memory output the bytes are then in ckit_tiff_encoded. */
+int ckit_tiff_write_close(ckit_tiff_ctx *ctx);
+int ckit_tiff_encoded(const ckit_tiff_ctx *ctx, const uint8_t **data, size_t *size);
+
+/* ---- WebP (libwebp) -------------------------------------------------- */
+
+/* libwebp returns status codes (no longjmp); the shim turns them into text.
+ * WebP's own limit is 16383 px a side: larger images are refused before any
+ * work. */
+
+/* The header of the WebP in `data`: size, 3 or 4 channels (4 when it has
+ * alpha), lossless 1 / lossy 0, animated 1. CKIT_ETOOLARGE past max_pixels. */
+int ckit_webp_info(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t *width, uint32_t *height,
+                   int32_t *channels, int32_t *lossless, int32_t *animated, char *message, size_t message_size);
+/* Decodes into `out` (width * height * channels bytes, interleaved RGB or RGBA). */
+int ckit_webp_decode(const uint8_t *data, size_t size, int32_t channels, uint8_t *out, size_t out_size,
+                     char *message, size_t message_size);
+/* Encodes 8-bit RGB (3) or RGBA (4) at `quality` (0-100) or losslessly
+ * (exact: RGB under transparent pixels kept). The bytes are malloc'ed; free
+ * them with ckit_webp_free. */
+int ckit_webp_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int32_t channels, float quality,
+                     int32_t lossless, uint8_t **data, size_t *size, char *message, size_t message_size);
+void ckit_webp_free(void *data);
 
 #ifdef __cplusplus
 }

@@ -74,6 +74,8 @@ public final class ImageRowReader {
     private let sampleBits: Int
     private var decoder: CodecRows?
     private let npy: NPYRows?
+    /// TIFF (read in place) or WebP (held whole) rows.
+    private var extra: ExtraRows?
     /// Library warnings already in ``warnings`` (the most any pass has seen).
     private var libraryWarnings = 0
     private var failure: CodecError?
@@ -116,10 +118,18 @@ public final class ImageRowReader {
     public static func open(path: String, options: DecodeOptions = DecodeOptions()) throws(CodecError) -> ImageRowReader {
         let (fd, size) = try FileBytes.openForReading(path)
         do throws(CodecError) {
-            let head = try RowFile.bytes(fd, count: 8, at: 0, path: path)
+            let head = try RowFile.bytes(fd, count: 12, at: 0, path: path)
             guard !head.isEmpty else { throw CodecError(path: path, "empty file", hint: "the file has 0 bytes") }
             guard let kind = ImageDecoder.format(of: head) else { throw ImageDecoder.notAnImage(head, path: path) }
             var warnings = ImageDecoder.extensionWarning(path: path, kind: kind).map { [$0] } ?? []
+            if kind == .tiff || kind == .webp {
+                let (rows, info, more) = try ExtraRows.open(kind, fd: fd, fileSize: size, path: path, options: options)
+                let reader = ImageRowReader(path: path, fd: fd, options: options, format: kind, info: info,
+                                            decoder: nil, npy: nil, warnings: warnings + more)
+                reader.extra = rows
+                reader.libraryWarnings = rows.warnings.count
+                return reader
+            }
             if kind == .npy {
                 let npy = try NPYRows(fd: fd, fileSize: size, path: path, options: options)
                 return ImageRowReader(path: path, fd: fd, options: options, format: kind, info: npy.info,
@@ -157,7 +167,17 @@ public final class ImageRowReader {
         if let failure { throw failure }
         guard !rows.isEmpty else { return }
         do throws(CodecError) {
-            if let npy {
+            if let extra {
+                passes = 1
+                try extra.read(rows: rows, into: dst)
+                let all = extra.warnings
+                if all.count > libraryWarnings {
+                    let fresh = Array(all[libraryWarnings...])
+                    libraryWarnings = all.count
+                    warnings += fresh
+                    if options.strict, let first = fresh.first { throw ImageDecoder.strictError(path: path, kind: format, first) }
+                }
+            } else if let npy {
                 passes = 1
                 try npy.read(fd, rows: rows, into: dst, scratch: scratchBuffer(bytes: 1 << 20))
             } else if fullDecode {

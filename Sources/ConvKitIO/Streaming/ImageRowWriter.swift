@@ -52,6 +52,8 @@ public final class ImageRowWriter {
     private var state = State.open
     private var fd: Int32
     private var sink: CodecSink?
+    private var tiffSink: TIFFRowSink?
+    private var webpSink: WebPRowSink?
     private let depth: Int
     private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
@@ -84,6 +86,10 @@ public final class ImageRowWriter {
                                      text: text, path: path)
             case .jpeg:
                 sink = try CodecSink(jpeg: fd, shape: shape, quality: options.quality, path: path)
+            case .tiff:
+                tiffSink = try TIFFRowSink(fd: fd, shape: shape, options: options, path: path)
+            case .webp:
+                webpSink = WebPRowSink(shape: shape, options: options, path: path)
             case .npy:
                 var failure: CodecError?
                 NPY.headerBytes(shape).withUnsafeBytes { bytes in
@@ -120,6 +126,10 @@ public final class ImageRowWriter {
         do throws(CodecError) {
             if let sink {
                 try writeCodec(sink, count: count, from: src)
+            } else if let tiffSink {
+                try tiffSink.write(rows: count, from: src)
+            } else if let webpSink {
+                webpSink.write(rows: count, from: src)
             } else {
                 try writeNPY(count: count, from: src)
             }
@@ -147,6 +157,10 @@ public final class ImageRowWriter {
             }
             try sink?.end(text: trailing)
             sink = nil
+            try tiffSink?.finish()
+            tiffSink = nil
+            try webpSink?.finish(fd: fd)
+            webpSink = nil
             _ = fchmod(fd, 0o644)
             let status = close(fd)
             fd = -1
@@ -169,6 +183,8 @@ public final class ImageRowWriter {
         guard state == .open else { return }
         state = .aborted
         sink = nil
+        tiffSink = nil
+        webpSink = nil
         if fd >= 0 {
             close(fd)
             fd = -1

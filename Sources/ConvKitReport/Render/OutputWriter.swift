@@ -13,9 +13,11 @@ public enum OutputWriter {
     public static func writeOutputs(_ tensor: Tensor, to path: String, layout: Layout, options: EncodeOptions,
                                     colormap: Colormap = .gray, names: [String]? = nil) throws(CodecError) -> (paths: [String], note: String?) {
         let ext = pathExtension(path)
-        if ext == "npy" { return try ImageEncoder.writeOutputs(tensor, to: path, layout: layout == .mosaic ? .auto : layout, options: options) }
+        if ImageEncoder.keepsValues(path: path, options: options) { return try ImageEncoder.writeOutputs(tensor, to: path, layout: layout == .mosaic ? .auto : layout, options: options) }
         let isJPEG = ["jpg", "jpeg", "jpe", "jfif"].contains(ext)
         switch layout {
+        case .pages:
+            return try ImageEncoder.writeOutputs(tensor, to: path, layout: .pages, options: options)
         case .channels where colormap == .gray:
             return try ImageEncoder.writeOutputs(tensor, to: path, layout: .channels, options: options)
         case .channels:
