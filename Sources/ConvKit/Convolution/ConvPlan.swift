@@ -38,7 +38,8 @@ struct ConvPlan: Sendable {
     private var factors: Separable.Factors?
     private var winograd: Winograd.Packed?
 
-    init(_ conv: Convolution, input: Shape) throws(GeometryError) {
+    /// `forcing` a path (default: `CONVKIT_KERNEL`) runs it wherever it applies.
+    init(_ conv: Convolution, input: Shape, forcing: KernelPath? = KernelPath.forced) throws(GeometryError) {
         let g = try conv.geometry(for: input)
         let k = g.kernel.h * g.kernel.w
         var weights: [Float]
@@ -73,22 +74,26 @@ struct ConvPlan: Sendable {
         self.padMode = conv.padMode
         self.padValue = conv.padValue
         self.activation = conv.activation
-        choosePath()
+        choosePath(forced: forcing)
     }
 
     /// Separable when every kernel is rank 1 and reads one channel; Winograd
     /// for 3x3 stride-1 layers with many channels; depthwise (or narrow) when
     /// a group has too few output channels to fill a register tile; blocked
     /// otherwise. Direct only when `CONVKIT_KERNEL=direct` is set.
-    private mutating func choosePath() {
-        let forced = KernelPath.forced
+    private mutating func choosePath(forced: KernelPath?) {
         if forced == .direct { return }
         if forced == nil, let f = Separable.factor(self) {
             factors = f
             path = .separable
+        } else if forced == .gemm || (forced == nil && Gemm.preferred(geometry)), Gemm.applies(geometry) {
+            packed = Blocked.Packed(self)
+            path = .gemm
         } else if forced == nil || forced == .winograd, Winograd.applies(geometry) {
             winograd = Winograd.Packed(self)
             path = .winograd
+        } else if forced == nil || forced == .depthwisePlanes, DepthwisePlanes.applies(geometry) {
+            path = .depthwisePlanes
         } else if Depthwise.applies(geometry) {
             path = geometry.inChannelsPerGroup == 1 ? .depthwise : .narrow
         } else {
@@ -125,6 +130,10 @@ struct ConvPlan: Sendable {
             Depthwise.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads); return
         case .blocked, .pointwise:
             if let packed { Blocked.run(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
+        case .depthwisePlanes:
+            DepthwisePlanes.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads); return
+        case .gemm:
+            if let packed { Gemm.run(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads); return }
         case .direct:
             break
         }
@@ -149,6 +158,12 @@ public enum KernelPath: String, Sendable, Codable {
     case separable
     /// 3x3 stride 1 with many channels: Winograd F(4x4, 3x3), 4x fewer multiplies.
     case winograd
+    /// Implicit GEMM: the output pixels of a chunk of rows, flattened, unrolled into a packed panel
+    /// [tile][tap][pixel], times the packed weights in register tiles; split over output-channel blocks.
+    case gemm
+    /// One input channel per output (depthwise), not rank 1: each channel's padded band split into
+    /// stride-phase planes, filtered as one flattened row; split over channels.
+    case depthwisePlanes = "depthwise-planes"
 
     /// `CONVKIT_KERNEL=direct` forces the direct path (to compare or to rule out the fast kernels);
     /// `blocked` turns off the separable and Winograd paths, `winograd` the separable one.
