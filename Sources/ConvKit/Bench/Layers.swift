@@ -33,14 +33,15 @@ extension Workload {
                               groups: Int = 1, dilation: Int = 1, pad: Int? = nil) -> Workload {
         var rng = SplitMix64(seed: 0)
         let cin = c / groups
-        let values = (0..<(out * cin * k * k)).map { _ in rng.nextNormal() * 0.1 }
+        // Uniform in [-0.1, 0.1): 13 M normals (Box-Muller) took most of a second at every `bench` start.
+        let values = (0..<(out * cin * k * k)).map { _ in rng.nextUniform() * 0.2 - 0.1 }
         let w = try? ConvWeights(outChannels: out, inChannelsPerGroup: cin, kernel: Size2(square: k), values: values)
         var conv = Convolution(filters: w.map { .weights($0, groups: groups) } ?? .perChannel([]))
         conv.stride = Size2(square: stride)
         conv.dilation = Size2(square: dilation)
         let p = pad ?? dilation * (k - 1) / 2
         conv.padding = .explicit(top: p, bottom: p, left: p, right: p)
-        conv.bias = (0..<out).map { _ in rng.nextNormal() }
+        conv.bias = (0..<out).map { _ in rng.nextUniform() - 0.5 }
         return Workload(name: name, title: title, batch: 1, input: Shape(channels: c, height: hw, width: hw), convolution: conv)
     }
 }

@@ -26,8 +26,8 @@ enum Gemm {
     /// Tiles of a chunk: one slice of taps of each (`sliceTaps` x `tilePixels` floats, 48 KiB)
     /// stays in the 1 MiB L2 while every block of output channels reads it.
     static let chunkTiles = 16
-    /// Floats of a chunk's panel at most (16 MiB), for layers with very many taps.
-    static let panelFloats = 4 * 1024 * 1024
+    /// Floats of a chunk's panel at most (4 MiB), for layers with very many taps.
+    static let panelFloats = 1024 * 1024
     /// Floats a chunk's band may hold at most (it holds every input channel).
     static let bandFloats = 2 * 1024 * 1024
 
