@@ -164,13 +164,25 @@ enum Gemm {
                 while x < width {
                     let tile = p / tilePixels, lane = p - tile * tilePixels
                     let n = min(width - x, tilePixels - lane)
-                    copyFloats(src + x, to: tapBase + tile * allTaps * tilePixels + lane, n)
+                    copySegment(src + x, to: tapBase + tile * allTaps * tilePixels + lane, n)
                     x += n
                     p += n
                 }
             }
             if tail > 0 { (tapBase + lastTile * allTaps * tilePixels + tail).update(repeating: 0, count: tilePixels - tail) }
         }
+    }
+
+    /// Copies `n` floats of a band row into a panel row; the band's slack after every phase row
+    /// covers the last vector's read, and its store is masked (segments are 7 to 48 floats).
+    @inline(__always)
+    private static func copySegment(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + lanes <= n {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: load(src + i), as: V.self)
+            i += lanes
+        }
+        if i < n { store(load(src + i), to: dst + i, n - i, .none) }
     }
 }
 
