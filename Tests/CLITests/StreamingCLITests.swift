@@ -283,9 +283,9 @@ struct StreamingCLITests {
             ("winograd", ["--filter", "keras-conv32", "--weights", "w16x32x3x3.npy", "--padding", "same", "--padding-mode", "reflect"]),
             ("winograd", ["--filter", "keras-conv32", "--weights", "w16x32x3x3.npy", "--padding", "full", "--padding-mode", "symmetric"]),
             ("winograd", ["--filter", "keras-conv32", "--weights", "w16x32x3x3.npy", "--padding", "same", "--padding-mode", "replicate"]),
-            ("depthwise", ["--weights", "w6x1x3x3.npy", "--groups", "3", "--bias", "b6.npy", "--padding", "same", "--padding-mode", "symmetric"]),
+            ("depthwise-planes", ["--weights", "w6x1x3x3.npy", "--groups", "3", "--bias", "b6.npy", "--padding", "same", "--padding-mode", "symmetric"]),
             ("narrow", ["--weights", "w2x3x3x3.npy", "--stride", "2", "--padding", "same", "--padding-mode", "circular"]),
-            ("depthwise", ["--kernel", Streaming.kernel(5, 3), "--flip", "--activation", "abs", "--padding", "2", "--pad-value", "0.25"]),
+            ("depthwise-planes", ["--kernel", Streaming.kernel(5, 3), "--flip", "--activation", "abs", "--padding", "2", "--pad-value", "0.25"]),
             ("separable", ["--filter", "gaussian5", "--padding-mode", "reflect", "--dilation", "2"]),
           ])
     func kernelPaths(_ path: String, _ args: [String]) throws {

@@ -161,13 +161,14 @@ struct KernelPathTests {
         conv.bias = (0..<cout).map { _ in rng.nextNormal() }
         conv.activation = Activation.allCases[seed % 3]
         conv.flip = seed % 3 == 0
-        try check(Problem(input: Self.tensor(shape, &rng), conv: conv), expecting: .winograd)
+        // Forced: maps under 16 columns wide take the GEMM path.
+        try ForcedPathTests.check(Problem(input: Self.tensor(shape, &rng), conv: conv), forcing: .winograd)
     }
 
     @Test("A kernel of rank 2 is not taken for separable: it runs depthwise")
     func rankTwo() throws {
         let sharpen = try Kernel2D(rows: [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
-        #expect(try Convolution(kernels: [sharpen]).path(for: Shape(channels: 3, height: 8, width: 8)) == .depthwise)
+        #expect(try Convolution(kernels: [sharpen]).path(for: Shape(channels: 3, height: 8, width: 8)) == .depthwisePlanes)
     }
 
     @Test("Depthwise: per-channel kernels of full rank, any stride, dilation and pad", arguments: 0..<40)
@@ -183,7 +184,10 @@ struct KernelPathTests {
         Self.geometry(&conv, &rng, kernel: k)
         conv.flip = rng.next() % 2 == 0
         conv.bias = rng.next() % 2 == 0 ? nil : (0..<(kernels.count * shape.channels)).map { _ in rng.nextNormal() }
-        try check(Problem(input: Self.tensor(shape, &rng), conv: conv), expecting: .depthwise)
+        let problem = Problem(input: Self.tensor(shape, &rng), conv: conv)
+        try check(problem, expecting: .depthwisePlanes)
+        // The row-band depthwise path, which these geometries no longer choose.
+        try ForcedPathTests.check(problem, forcing: .depthwise)
     }
 
     @Test("Narrow: fewer output channels per group than a register tile, summing input channels", arguments: 0..<30)
@@ -216,7 +220,7 @@ struct KernelPathTests {
         depthwise.padding = .full
         depthwise.padMode = .circular
         depthwise.stride = Size2(1, 3)
-        try check(Problem(input: Self.tensor(Shape(channels: 3, height: 9, width: 75), &rng), conv: depthwise), expecting: .depthwise)
+        try check(Problem(input: Self.tensor(Shape(channels: 3, height: 9, width: 75), &rng), conv: depthwise), expecting: .depthwisePlanes)
     }
 
     @Test("A batch gives what each image gives alone")

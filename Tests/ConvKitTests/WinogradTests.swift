@@ -50,8 +50,10 @@ struct WinogradTests {
         var c = try Self.randomCase(seed)
         c.conv.forcedPath = .winograd  // small cases, where the cost model prefers blocked
         guard (try? c.conv.geometry(for: c.input.shape)) != nil else { return }
-        #expect(try c.conv.path(for: c.input.shape) == .winograd, "\(c)")
-        let got = try c.conv.run(c.input, threads: 2)
+        // Forced: maps under 16 columns wide take the GEMM path.
+        let plan = try ConvPlan(c.conv, input: c.input.shape, forcing: .winograd)
+        #expect(plan.path == .winograd, "\(c)")
+        let got = plan.run(c.input, threads: 2)
         let expected = try Self.reference(c)
         #expect(got.shape == expected.shape, "\(c)")
         let worst = zip(got.data, expected.data).map { Swift.abs($0 - $1) / max(1, Swift.abs($1)) }.max() ?? 0

@@ -42,7 +42,7 @@ public struct Workload: Sendable {
     /// P1 is W6's layer on a 128x128 image, whose 4 MiB in and 8 MiB out stay in cache: the
     /// pointwise micro-kernel's own speed, without W6's trips to memory; P9 the same with 256 input channels;
     /// S1 is W5's filter on a 512x512 image, in cache.
-    public static let extras: [Workload] = [
+    public static let extras: [Workload] = layers + [
         Workload(name: "D1", title: "sharpen-5x5", batch: 1, input: Shape(channels: 3, height: 2160, width: 3840),
                  convolution: sharpen(size: 5, mode: .replicate)),
         Workload(name: "S1", title: "sep-512", batch: 1, input: Shape(channels: 1, height: 512, width: 512),

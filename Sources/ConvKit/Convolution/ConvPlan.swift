@@ -147,6 +147,10 @@ struct ConvPlan: Sendable {
             Blocked.run(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads)
         case let (.blocked, .blocked(packed)):
             Blocked.runBanded(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads)
+        case let (.gemm, .blocked(packed)):
+            Gemm.run(self, packed, strip: strip, outputRows: outputRows, into: out, threads: threads)
+        case (.depthwisePlanes, _):
+            DepthwisePlanes.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads)
         default:
             // direct, or a plan made with `prepare: false`.
             DirectConv.run(self, strip: strip, outputRows: outputRows, into: out, threads: threads)
@@ -171,6 +175,12 @@ public enum KernelPath: String, Sendable, Codable, CaseIterable {
     case separable
     /// 3x3 stride 1 with many channels: Winograd F(4x4, 3x3), 4x fewer multiplies.
     case winograd
+    /// Implicit GEMM: the output pixels of a chunk of rows, flattened, unrolled into a packed panel
+    /// [tile][tap][pixel], times the packed weights in register tiles; split over output-channel blocks.
+    case gemm
+    /// One input channel per output (depthwise), not rank 1: each channel's padded band split into
+    /// stride-phase planes, filtered as one flattened row; split over channels.
+    case depthwisePlanes = "depthwise-planes"
 
     /// `CONVKIT_KERNEL=P` runs path P wherever it applies (the cost model chooses elsewhere):
     /// `direct` to compare with or to rule out the fast kernels.

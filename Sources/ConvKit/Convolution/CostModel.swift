@@ -69,10 +69,13 @@ enum CostModel {
         let channelFill = Double(g.outChannels) / Double(g.outChannels.roundedUp(to: tileChannels))
         let pixels = g.rows.output * g.cols.output
         let chunks = max(1, pixels / tilePixels)
+        // The last register tile of pixels is partial: 49 pixels (a 7x7 map) fill 2 tiles of 48 by half,
+        // which made pointwise 1.3-1.6x slower than gemm on 7x7 maps with 320-2048 channels (layers.py).
+        let pixelFill = Double(pixels) / Double(pixels.roundedUp(to: tilePixels))
         let weightBytes = Double(g.outChannels * g.input.channels * 4)
         // Every thread reads every weight.
         return split(chunks, threads) { n in
-            n * (Double(g.flops) / channelFill / (pointwiseRate * 1e6) + io(g) / (bandwidth * 1e6))
+            n * (Double(g.flops) / (channelFill * pixelFill) / (pointwiseRate * 1e6) + io(g) / (bandwidth * 1e6))
         } + weightBytes / (bandwidth * 1e6)
     }
 
@@ -81,6 +84,44 @@ enum CostModel {
         return split(items, threads) { n in
             n * (Double(g.flops) / pixelFill(g.cols.output) / (depthwiseRate * 1e6) + io(g) / (bandwidth * 1e6))
         }
+    }
+
+    /// GFLOP/s (of the direct sum's flops) of one core in the depthwise-planes loop: each channel's
+    /// band filtered as one flattened row, 1.2-3.4x the depthwise row loop on MobileNet layers
+    /// (issue-16 kernel runs, 1 thread); padding columns inside the flattened row are computed too.
+    static let depthwisePlanesRate = 40.0
+    /// GFLOP/s of one core in the gemm path's micro-kernels on full tiles: 85-90 measured on
+    /// 512 channels at 7x7 and 256 at 14x14 (1 thread), before the panel copy counted below.
+    static let gemmRate = 90.0
+    /// Reductions (input channels per group x kernel taps) shorter than this never choose gemm.
+    static let minimumGemmTaps = 144
+
+    static func depthwisePlanes(_ g: ConvGeometry, threads: Int) -> Double? {
+        // Outputs computed per row: the phase plane's width, pads included.
+        let computed = Double(max(g.cols.output, g.cols.paddedInput / max(1, g.cols.stride)))
+        let waste = computed / Double(max(1, g.cols.output))
+        return split(g.groups, threads) { n in
+            n * (Double(g.flops) * waste / (depthwisePlanesRate * 1e6) + io(g) / (bandwidth * 1e6))
+        }
+    }
+
+    static func gemm(_ g: ConvGeometry, threads: Int) -> Double? {
+        // A short reduction leaves the micro-kernel storing more than it multiplies: 9 taps (one input
+        // channel, 3x3) ran 2x slower than blocked, 27-147 taps (RGB stems) 1.6-5x (layers.py).
+        guard g.inChannelsPerGroup * g.kernel.h * g.kernel.w >= minimumGemmTaps else { return nil }
+        let cpg = g.outChannels / g.groups
+        let channelFill = Double(cpg) / Double(cpg.roundedUp(to: tileChannels))
+        // Output pixels are flattened into tiles of tilePixels: only the last tile is partial.
+        let pixels = g.rows.output * g.cols.output
+        let pixelFill = Double(pixels) / Double(pixels.roundedUp(to: tilePixels))
+        let flops = Double(g.flops) / (channelFill * pixelFill)
+        // The panel: every tap of every output pixel copied once per group (read and written).
+        let panelBytes = Double(pixels * g.inChannelsPerGroup * g.kernel.h * g.kernel.w * g.groups * 8)
+        let weightBytes = Double(g.outChannels * g.inChannelsPerGroup * g.kernel.h * g.kernel.w * 4)
+        let items = (cpg + tileChannels - 1) / tileChannels * g.groups * max(1, pixels / (tilePixels * Gemm.chunkTiles))
+        return split(items, threads) { n in
+            n * (flops / (gemmRate * 1e6) + (panelBytes + io(g)) / (bandwidth * 1e6))
+        } + weightBytes / (bandwidth * 1e6)
     }
 
     static func separable(_ g: ConvGeometry, threads: Int) -> Double? {

@@ -31,13 +31,19 @@ enum Blocked {
             let taps = g.inChannelsPerGroup * g.kernel.h * g.kernel.w
             var w = [Float](repeating: 0, count: g.groups * blocks * taps * tileChannels)
             var b = [Float](repeating: 0, count: g.groups * blocks * tileChannels)
-            for group in 0..<g.groups {
-                for co in 0..<coutPerGroup {
-                    let o = group * coutPerGroup + co
-                    let (blk, lane) = (co / tileChannels, co % tileChannels)
-                    let base = (group * blocks + blk) * taps * tileChannels
-                    for t in 0..<taps { w[base + t * tileChannels + lane] = plan.weights[o * taps + t] }
-                    b[(group * blocks + blk) * tileChannels + lane] = plan.bias?[o] ?? 0
+            // Unchecked buffers: a 512 x 4608 layer has 2.4 M weights, and this runs once per plan.
+            w.withUnsafeMutableBufferPointer { w in
+                plan.weights.withUnsafeBufferPointer { src in
+                    for group in 0..<g.groups {
+                        for co in 0..<coutPerGroup {
+                            let o = group * coutPerGroup + co
+                            let (blk, lane) = (co / tileChannels, co % tileChannels)
+                            let dst = w.baseAddress! + (group * blocks + blk) * taps * tileChannels + lane
+                            let row = src.baseAddress! + o * taps
+                            for t in 0..<taps { dst[t * tileChannels] = row[t] }
+                            b[(group * blocks + blk) * tileChannels + lane] = plan.bias?[o] ?? 0
+                        }
+                    }
                 }
             }
             self.blocksPerGroup = blocks

@@ -132,10 +132,42 @@ func filterRow(_ b: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ offs: Uns
         store8(a0, a1, a2, a3, a4, a5, a6, a7, to: out + x, activation)
         x += 8 * lanes
     }
+    // Four accumulators for what is left of short rows (a flattened 7x7 band is 4 vectors):
+    // one alone would wait on its own FMA chain, `taps` long.
+    while x + 4 * lanes <= width {
+        var a0 = V(repeating: bias), a1 = a0, a2 = a0, a3 = a0
+        for t in 0..<taps {
+            let wt = V(repeating: w[t]), p = b + offs[t] + x
+            a0 = a0.addingProduct(wt, load(p))
+            a1 = a1.addingProduct(wt, load(p + lanes))
+            a2 = a2.addingProduct(wt, load(p + 2 * lanes))
+            a3 = a3.addingProduct(wt, load(p + 3 * lanes))
+        }
+        let o = UnsafeMutableRawPointer(out + x)
+        o.storeBytes(of: activate(a0, activation), as: V.self)
+        o.storeBytes(of: activate(a1, activation), toByteOffset: 4 * lanes, as: V.self)
+        o.storeBytes(of: activate(a2, activation), toByteOffset: 8 * lanes, as: V.self)
+        o.storeBytes(of: activate(a3, activation), toByteOffset: 12 * lanes, as: V.self)
+        x += 4 * lanes
+    }
     while x < width {
         var a = V(repeating: bias)
         for t in 0..<taps { a = a.addingProduct(V(repeating: w[t]), load(b + offs[t] + x)) }
         store(a, to: out + x, width - x, activation)
         x += lanes
+    }
+}
+
+/// Copies `n` floats, a vector at a time: short rows (7 to 56 floats) cost a memmove call each otherwise.
+@inline(__always)
+func copyFloats(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + lanes <= n {
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: load(src + i), as: V.self)
+        i += lanes
+    }
+    while i < n {
+        dst[i] = src[i]
+        i += 1
     }
 }
