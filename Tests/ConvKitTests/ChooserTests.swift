@@ -72,12 +72,12 @@ struct ChooserTests {
     }
 
     @Test("The chooser picks by cost", arguments: [
-        ("512 channels 7x7, 3x3: blocked, not Winograd", Shape(channels: 512, height: 7, width: 7), 512, 512, 3, 1, KernelPath.blocked),
-        ("256 channels 14x14, 3x3: blocked", Shape(channels: 256, height: 14, width: 14), 256, 256, 3, 1, .blocked),
+        ("512 channels 7x7, 3x3: gemm, not Winograd", Shape(channels: 512, height: 7, width: 7), 512, 512, 3, 1, KernelPath.gemm),
+        ("256 channels 14x14, 3x3: gemm", Shape(channels: 256, height: 14, width: 14), 256, 256, 3, 1, .gemm),
         ("64 channels 56x56, 3x3: Winograd", Shape(channels: 64, height: 56, width: 56), 64, 64, 3, 1, .winograd),
         ("64 channels 256x256, 3x3 (W4): Winograd", Shape(channels: 64, height: 256, width: 256), 64, 64, 3, 1, .winograd),
         ("1x1 64->128: pointwise", Shape(channels: 64, height: 28, width: 28), 128, 64, 1, 1, .pointwise),
-        ("depthwise 3x3 on 144 channels", Shape(channels: 144, height: 56, width: 56), 144, 1, 3, 144, .depthwise),
+        ("depthwise 3x3 on 144 channels", Shape(channels: 144, height: 56, width: 56), 144, 1, 3, 144, .depthwisePlanes),
         ("3 channels to 32, 3x3 (W3): blocked", Shape(channels: 3, height: 64, width: 64), 32, 3, 3, 1, .blocked),
     ])
     func choosesByCost(_ name: String, _ input: Shape, _ cout: Int, _ cin: Int, _ k: Int, _ groups: Int, _ expected: KernelPath) throws {

@@ -9,7 +9,7 @@ struct ForcedPathTests {
     /// Runs `p` on `path` forced, with 1 and 3 threads (which must agree bit for bit), against the reference.
     static func check(_ p: KernelPathTests.Problem, forcing path: KernelPath) throws {
         guard let g = try? p.conv.geometry(for: p.input.shape) else { return }
-        let plan = try ConvPlan(p.conv, input: p.input.shape, forcing: path)
+        let plan = try ConvPlan(p.conv, input: p.input.shape, path: path)
         #expect(plan.path == path, "\(p)")
         let got = plan.run(p.input, threads: 1)
         #expect(plan.run(p.input, threads: 3) == got, "thread count changed the result: \(p)")
@@ -80,7 +80,7 @@ struct ForcedPathTests {
             conv.stride = Size2(square: stride)
             conv.dilation = Size2(square: dilation)
             conv.padding = .same
-            return try ConvPlan(conv, input: Shape(channels: cin, height: hw, width: hw), forcing: nil).path
+            return try ConvPlan(conv, input: Shape(channels: cin, height: hw, width: hw)).path
         }
         #expect(try path(512, 512, 3, 7) == .gemm)
         #expect(try path(128, 256, 3, 28, stride: 2) == .gemm)
@@ -106,6 +106,8 @@ struct ForcedPathTests {
         dilated.dilation = Size2(square: 2)
         dilated.padding = .same
         dilated.padMode = .reflect
+        // These small layers would go to blocked by cost: gemm is forced, to stream it.
+        (down.forcedPath, dilated.forcedPath) = (.gemm, .gemm)
         let p = Pipeline(stages: [a, down, dilated])
         #expect(try down.path(for: Shape(channels: 16, height: 61, width: 37)) == .gemm)
         #expect(try dilated.path(for: Shape(channels: 24, height: 31, width: 19)) == .gemm)

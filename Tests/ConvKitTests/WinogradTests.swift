@@ -51,7 +51,7 @@ struct WinogradTests {
         c.conv.forcedPath = .winograd  // small cases, where the cost model prefers blocked
         guard (try? c.conv.geometry(for: c.input.shape)) != nil else { return }
         // Forced: maps under 16 columns wide take the GEMM path.
-        let plan = try ConvPlan(c.conv, input: c.input.shape, forcing: .winograd)
+        let plan = try ConvPlan(c.conv, input: c.input.shape, path: .winograd)
         #expect(plan.path == .winograd, "\(c)")
         let got = plan.run(c.input, threads: 2)
         let expected = try Self.reference(c)
