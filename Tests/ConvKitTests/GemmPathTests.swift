@@ -84,7 +84,6 @@ struct ForcedPathTests {
         }
         #expect(try path(512, 512, 3, 7) == .gemm)
         #expect(try path(128, 256, 3, 28, stride: 2) == .gemm)
-        #expect(try path(256, 256, 3, 33, dilation: 2) == .gemm)
         #expect(try path(256, 512, 1, 28, stride: 2) == .gemm)
         #expect(try path(128, 128, 3, 64) == .winograd)
         #expect(try path(3, 64, 7, 64, stride: 2) == .blocked)

@@ -110,6 +110,7 @@ import Testing
         var narrow = Convolution(weights: try ConvWeights(outChannels: 2, inChannelsPerGroup: 8, kernel: Size2(3, 2), values: values(2 * 8 * 6)))
         narrow.padding = .same
         narrow.padMode = .reflect
+        narrow.forcedPath = .narrow  // at 8-float vectors (4-channel tiles) the cost model prefers blocked
         let p = Pipeline(stages: [gauss, expand, wino, point, strided, sharpen, narrow])
         #expect(try sharpen.path(for: Shape(channels: 8, height: 22, width: 12)) == .depthwisePlanes)
         #expect(try narrow.path(for: Shape(channels: 8, height: 22, width: 12)) == .narrow)
