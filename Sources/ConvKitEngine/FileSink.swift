@@ -71,7 +71,7 @@ final class FileSink {
         let c = shape.channels
         let one = Shape(channels: 1, height: shape.height, width: shape.width)
         func mapped(_ k: Int) -> Shape { Shape(channels: colormap == .gray ? k : 3, height: shape.height, width: shape.width) }
-        if isNPY && layout != .channels {
+        if isNPY && layout != .channels && layout != .pages {
             files = [File(channels: 0..<c, writer: try ImageRowWriter(path: path, shape: shape, options: plain), colormap: .gray)]
         } else if layout == .channels {
             let names = OutputWriter.channelPaths(path, count: c)
@@ -87,12 +87,13 @@ final class FileSink {
         } else {
             let bytes = shape.count.multipliedReportingOverflow(by: 4)
             guard !bytes.overflow, bytes.partialValue <= memoryLimit / 2 else {
-                throw CodecError(path: path, "a mosaic of \(c) maps of \(shape.width)x\(shape.height) needs the whole output in memory, over the memory limit",
+                throw CodecError(path: path, "\(layout == .pages ? "pages" : "a mosaic") of \(c) maps of \(shape.width)x\(shape.height) needs the whole output in memory, over the memory limit",
                                  hint: "write --layout channels (one file per map) or .npy, or raise --memory-limit")
             }
             mode = .whole
             collected = [Float](repeating: 0, count: shape.count)
-            notes.append("mosaic: the output (\(shape)) held whole in memory to draw the mosaic")
+            notes.append(layout == .pages ? "pages: the output (\(shape)) held whole in memory to write one page per map"
+                                          : "mosaic: the output (\(shape)) held whole in memory to draw the mosaic")
             return
         }
         for f in files {

@@ -38,8 +38,8 @@ struct BenchLayerTests {
         #expect(r.status == 0, "\(r.stderr)")
         let objects = try Self.lines(r.stdout)
         let paths = objects.compactMap { $0["path"] as? String }
-        #expect(Set(paths) == ["winograd", "blocked", "direct"])
-        #expect(paths.count == 3)
+        #expect(Set(paths) == ["winograd", "gemm", "blocked", "direct"])
+        #expect(paths.count == 4)
         #expect(objects.filter { $0["chosen"] as? Bool == true }.count == 1)
     }
 
